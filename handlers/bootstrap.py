@@ -1,0 +1,104 @@
+"""Build everything a process needs, in one place: the composition root.
+
+Nothing connects here: Redis connections open on first use. Tests swap adapters by passing
+their own settings (a key prefix per run, small limits) or by building ``Services`` directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from core.errors import StoreUnavailable
+from core.policy import Limits
+from handlers.burst import BurstDeps
+from infra.clock import MonotonicClock
+from infra.hub import LiveHub
+from infra.keys import Keys
+from infra.redis_client import RedisClients, connect
+from infra.redis_log import RedisEventLog, Retention
+from infra.settings import Settings, SettingsError
+from infra.store_errors import store_errors
+from infra.tokens import TokenVerifier
+
+log = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_SECONDS = 0.2
+
+
+@dataclass(slots=True)
+class Services:
+    """The process's adapters, shared by every request."""
+
+    settings: Settings
+    clients: RedisClients
+    log: RedisEventLog
+    hub: LiveHub
+    verifier: TokenVerifier
+    burst: BurstDeps
+
+    @property
+    def store(self) -> str:
+        return "embedded" if self.clients.embedded else "redis"
+
+    async def store_ok(self) -> bool:
+        """Whether the store answers a PING within the health budget (own connection)."""
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+                with store_errors():
+                    await self.clients.health.ping()
+        except (TimeoutError, StoreUnavailable):
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        await self.hub.close()
+        await self.clients.aclose()
+
+
+def build_services(settings: Settings, *, secret: str | None = None) -> Services:
+    """Wire adapters for ``settings``; ``secret`` overrides the configured JWT secret."""
+    secret = secret or settings.jwt_secret
+    if secret is None:
+        raise SettingsError(
+            "BURSTREAM_JWT_SECRET is not set (nor BURSTREAM_JWT_SECRET_SSM_PARAMETER or"
+            " BURSTREAM_JWT_SECRET_SECRETS_MANAGER_ID)"
+        )
+    clients = connect(settings)
+    keys = Keys(settings.key_prefix)
+    retention = Retention(settings.retention_max_events, settings.retention_max_age_seconds)
+    event_log = RedisEventLog(clients.commands, keys, retention)
+    hub = LiveHub(
+        clients.reader,
+        clients.commands,
+        keys,
+        queue_size=settings.listener_queue_events,
+        block_ms=clients.hub_block_ms,
+    )
+    return Services(
+        settings=settings,
+        clients=clients,
+        log=event_log,
+        hub=hub,
+        verifier=_verifier(settings, secret),
+        burst=BurstDeps(event_log, hub, MonotonicClock(), _limits(settings), settings.retry_ms),
+    )
+
+
+def _verifier(settings: Settings, secret: str) -> TokenVerifier:
+    return TokenVerifier(
+        secret=secret,
+        algorithm=settings.jwt_algorithm,
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+    )
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(
+        heartbeat_seconds=settings.heartbeat_seconds,
+        linger_seconds=settings.buffered_linger_ms / 1000,
+        max_events=settings.burst_max_events,
+        max_bytes=settings.burst_max_bytes,
+    )

@@ -1,0 +1,68 @@
+"""What every route reads from a request: the caller, the names, the mode and time budget.
+
+Authentication happens before names are checked, so an anonymous caller learns nothing but
+``401``; authorisation (tenant, scope, stream) follows the name checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from core.access import Principal, Scope, authorize
+from core.errors import Unauthorized
+from core.names import stream_name, tenant_name
+from core.policy import Budget, Mode
+from handlers.bootstrap import Services
+from infra.settings import Settings
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def services_of(request: AnyRequest) -> Services:
+    services: Services = request.app.state["services"]
+    return services
+
+
+def authenticate(request: AnyRequest) -> Principal:
+    """The verified caller of ``request``; ``Unauthorized`` without valid credentials."""
+    header = request.headers.get("authorization")
+    if header is None:
+        raise Unauthorized("missing Authorization header", code="missing_credentials")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization must be 'Bearer <token>'", code="invalid_credentials")
+    return services_of(request).verifier.verify(token.strip())
+
+
+def admit(request: AnyRequest, tenant: str, stream: str, scope: Scope) -> tuple[str, str]:
+    """Authenticate, check the names, authorise; return the (valid) tenant and stream."""
+    principal = authenticate(request)
+    tenant, stream = tenant_name(tenant), stream_name(stream)
+    authorize(principal, tenant, scope, stream)
+    return tenant, stream
+
+
+def mode_of(request: AnyRequest, settings: Settings) -> Mode:
+    """Buffered under Mangum (the scope carries ``aws.context``), else streaming."""
+    if settings.sse_mode != "auto":
+        return Mode(settings.sse_mode)
+    return Mode.BUFFERED if "aws.context" in request.scope else Mode.STREAMING
+
+
+def budget_of(request: AnyRequest, settings: Settings, max_seconds: float | None) -> Budget:
+    """The inputs to the deadline, including the Lambda invocation's remaining time."""
+    return Budget(
+        burst_seconds=settings.burst_seconds,
+        margin_ms=settings.deadline_margin_ms,
+        max_seconds=max_seconds,
+        remaining_ms=_remaining_ms(request),
+        gateway_timeout_seconds=settings.gateway_timeout_seconds,
+    )
+
+
+def _remaining_ms(request: AnyRequest) -> int | None:
+    context = request.scope.get("aws.context")
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return int(remaining()) if callable(remaining) else None

@@ -1,0 +1,134 @@
+"""The HTTP API under ``/api/v1`` (DESIGN.md, "Endpoints"). Routes stay thin: read the
+request, call the domain, return its answer; errors are shaped in ``handlers.errors``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Response, get, post
+from litestar.params import Parameter
+
+from core.access import Scope
+from core.cursor import Cursor, parse_cursor, parse_start
+from core.errors import InvalidInput
+from core.events import AppendResult, decode_publish
+from core.history import DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS, HistoryPage
+from handlers.burst import Burst, BurstRequest
+from handlers.history import HistoryQuery, load_page
+from handlers.openapi import PublishOperation, sse_responses
+from handlers.requests import AnyRequest, admit, budget_of, mode_of, services_of
+from handlers.sse_response import SSEResponse
+
+STREAM_PATH = "/tenants/{tenant:str}/streams/{stream:str}"
+
+
+@get("/health", summary="Service and store health", tags=["health"])
+async def health(request: AnyRequest) -> Response[dict[str, Any]]:
+    """``200`` when the store answers within 200 ms, else ``503``; never needs credentials."""
+    services = services_of(request)
+    ok = await services.store_ok()
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "store": services.store,
+        "live": {"listeners": services.hub.listeners, "streams": services.hub.streams},
+    }
+    headers = {} if ok else {"Retry-After": "1"}
+    return Response(body, status_code=200 if ok else 503, headers=headers)
+
+
+@post(
+    f"{STREAM_PATH}/events",
+    status_code=201,
+    summary="Publish a batch of events",
+    operation_class=PublishOperation,
+    tags=["events"],
+)
+async def publish(
+    request: AnyRequest,
+    tenant: str,
+    stream: str,
+    idempotency_key: Annotated[
+        str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=255)
+    ] = None,
+) -> AppendResult:
+    """Append 1..500 events atomically; a repeated ``Idempotency-Key`` appends nothing."""
+    tenant, stream = admit(request, tenant, stream, Scope.PUBLISH)
+    events = decode_publish(await request.body())
+    log = services_of(request).log
+    return await log.append(tenant, stream, events, idempotency_key=idempotency_key)
+
+
+@get(
+    f"{STREAM_PATH}/events",
+    summary="An SSE burst",
+    media_type="text/event-stream",
+    responses=sse_responses(),
+    tags=["events"],
+)
+async def subscribe(
+    request: AnyRequest,
+    tenant: str,
+    stream: str,
+    cursor: Annotated[str | None, Parameter(max_length=128)] = None,
+    max_seconds: Annotated[float | None, Parameter(gt=0, le=3600)] = None,
+    last_event_id: Annotated[str | None, Parameter(header="Last-Event-ID", max_length=128)] = None,
+) -> SSEResponse:
+    """Stream events after the start cursor until the burst's deadline (or a batch)."""
+    tenant, stream = admit(request, tenant, stream, Scope.SUBSCRIBE)
+    field = "Last-Event-ID" if last_event_id else "cursor"
+    start = parse_start(last_event_id or cursor or "latest", field=field)
+    services = services_of(request)
+    burst_request = BurstRequest(
+        tenant=tenant,
+        stream=stream,
+        start=start,
+        mode=mode_of(request, services.settings),
+        budget=budget_of(request, services.settings, max_seconds),
+    )
+    burst = await Burst.open(burst_request, services.burst)
+    return SSEResponse(
+        burst.frames(), deadline=burst.deadline, clock=services.burst.clock.monotonic
+    )
+
+
+@get(f"{STREAM_PATH}/history", summary="A page of history", tags=["events"])
+async def history(
+    request: AnyRequest,
+    tenant: str,
+    stream: str,
+    after: Annotated[str | None, Parameter(max_length=128)] = None,
+    before: Annotated[str | None, Parameter(max_length=128)] = None,
+    limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    wait: Annotated[float, Parameter(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+) -> HistoryPage:
+    """Newest events, or those after/before a cursor; ``wait`` long-polls with ``after``."""
+    tenant, stream = admit(request, tenant, stream, Scope.SUBSCRIBE)
+    services = services_of(request)
+    query = HistoryQuery(
+        tenant=tenant,
+        stream=stream,
+        after=None if after is None else parse_start(after, field="after"),
+        before=_before(before, after, wait),
+        limit=limit,
+        wait_seconds=_wait_seconds(request, wait),
+    )
+    return await load_page(query, services.log, services.hub)
+
+
+def _before(before: str | None, after: str | None, wait: float) -> Cursor | None:
+    if before is not None and after is not None:
+        raise InvalidInput("use either 'after' or 'before', not both", code="invalid_query")
+    if wait > 0 and after is None:
+        raise InvalidInput("'wait' needs 'after'", code="invalid_query")
+    return None if before is None else parse_cursor(before, field="before")
+
+
+def _wait_seconds(request: AnyRequest, wait: float) -> float:
+    if wait <= 0:
+        return 0.0
+    settings = services_of(request).settings
+    budget = budget_of(request, settings, wait)
+    return budget.seconds(mode_of(request, settings))
+
+
+ROUTES = [health, publish, subscribe, history]

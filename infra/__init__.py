@@ -1,0 +1,1 @@
+"""Adapters: settings, the Redis Streams event log, the live hub, tokens, AWS."""

@@ -1,0 +1,98 @@
+"""Settings from the environment (prefix ``BURSTREAM_``), checked once at start.
+
+A bad value fails start-up with a message that names the variable, never later at request
+time. Defaults suit a laptop; DESIGN.md lists what a deployment usually sets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+import msgspec
+
+PREFIX = "BURSTREAM_"
+MIN_SECRET_BYTES = 32
+
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Every knob of the service; see DESIGN.md, "Settings"."""
+
+    redis_url: str | None = None
+    key_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,32}$")] = "bs"
+    jwt_secret: str | None = None
+    jwt_secret_ssm_parameter: str | None = None
+    jwt_secret_secrets_manager_id: str | None = None
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256"] = "HS256"
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    burst_seconds: Annotated[float, msgspec.Meta(gt=0, le=900)] = 55.0
+    heartbeat_seconds: Positive = 15.0
+    deadline_margin_ms: NonNegativeInt = 1500
+    gateway_timeout_seconds: Positive = 29.0
+    buffered_linger_ms: NonNegativeInt = 200
+    retention_max_events: PositiveInt = 10_000
+    retention_max_age_seconds: NonNegativeInt = 86_400
+    max_connections_per_tenant: PositiveInt = 1000
+    max_connections_per_user: PositiveInt = 20
+    sse_mode: Literal["auto", "streaming", "buffered"] = "auto"
+    cors_origins: tuple[str, ...] = ()
+    retry_ms: Annotated[int, msgspec.Meta(ge=0, le=600_000)] = 500
+    burst_max_events: PositiveInt = 10_000
+    burst_max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=5_000_000)] = 4 * 1024 * 1024
+    listener_queue_events: PositiveInt = 1024
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=6_000_000)] = 4 * 1024 * 1024
+    redis_pool_size: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2
+    redis_timeout_seconds: Positive = 1.0
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis URL is set: the in-process emulation serves as the store."""
+        return self.redis_url is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``BURSTREAM_*`` variables; raise ``SettingsError`` naming a bad one."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, object] = {}
+        for name in cls.__struct_fields__:
+            value = env.get(PREFIX + name.upper())
+            if value is not None and value.strip() != "":
+                raw[name] = _split(value) if name == "cors_origins" else value.strip()
+        try:
+            settings = msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_name_variable(str(exc))) from None
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Rules that span fields or that msgspec cannot express."""
+        if self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(
+                f"{PREFIX}JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes for HS256"
+            )
+        if self.redis_url is not None and not re.match(r"^(redis|rediss|unix)://", self.redis_url):
+            raise SettingsError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _name_variable(message: str) -> str:
+    match = re.search(r"at `\$\.(\w+)", message)
+    if match is None:
+        return f"bad setting: {message}"
+    variable = PREFIX + match[1].upper()
+    return f"{variable}: {message.split(' - at ')[0]}"
