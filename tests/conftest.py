@@ -1,0 +1,76 @@
+"""Shared fixtures: a real Redis (or a loud skip), a key prefix per run, app servers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tests.redis_server import TestRedis, acquire
+
+RUN_PREFIX = f"bst{uuid.uuid4().hex[:8]}"
+"""Every key this run writes starts with this; the session's end deletes them all."""
+
+_redis: TestRedis | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _redis
+    _redis = acquire()
+    if _redis.url is None:
+        notice = f"NO REDIS: {_redis.why_not}. Redis-only tests will be SKIPPED."
+        if os.environ.get("CI") == "true":
+            raise pytest.UsageError(f"{notice} Under CI=true that is a failure.")
+        config.issue_config_time_warning(pytest.PytestWarning(notice), stacklevel=2)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _redis is None:
+        return
+    if _redis.url is not None:
+        _delete_run_keys(_redis.url)
+    _redis.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = _redis.url if _redis else None
+    return f"burstream: redis {url or 'NONE (Redis-only tests skip)'}; key prefix {RUN_PREFIX}"
+
+
+def _delete_run_keys(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        for key in client.scan_iter(match=f"{RUN_PREFIX}*", count=1000):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of a real Redis; skips (loudly, see pytest_configure) when there is none."""
+    if _redis is None or _redis.url is None:
+        pytest.skip("no Redis available (see the notice at the top of the run)")
+    return _redis.url
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A key prefix unique to one test, under the run's prefix."""
+    return f"{RUN_PREFIX}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def sync_redis(redis_url: str) -> Iterator[redis.Redis]:
+    """A plain client for inspecting and tampering with Redis from a test."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
