@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 from core.errors import InvalidInput
 
 _MAX_PART = 2**64 - 1
-_CURSOR = re.compile(r"(\d{1,20})-(\d{1,20})(?:\.([a-z0-9]{1,32}))?")
+_CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,20})(?:\.([a-z0-9]{1,32}))?")
 _EPOCH = re.compile(r"[a-z0-9]{1,32}")
 
 
@@ -36,6 +36,9 @@ class StreamId(NamedTuple):
 
 ZERO = StreamId(0, 0)
 """The ID before any entry: the head of a stream that never had an event."""
+
+LAST = StreamId(_MAX_PART, _MAX_PART)
+"""The greatest ID Redis can hold: nothing can follow it."""
 
 
 class Cursor(NamedTuple):

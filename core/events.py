@@ -7,6 +7,7 @@ parsed again: history embeds it raw, SSE frames it as it is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
@@ -24,6 +25,8 @@ RESERVED_TYPES = frozenset({"ready", "burst-end", "reset"})
 TYPE_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 EventType = Annotated[str, msgspec.Meta(pattern=TYPE_PATTERN)]
+_TYPE = re.compile(TYPE_PATTERN[1:-1])
+"""The pattern without anchors, for ``fullmatch``: msgspec's ``$`` admits a trailing newline."""
 
 
 class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -50,7 +53,15 @@ _publish_decoder = msgspec.json.Decoder(PublishBody)
 
 
 def decode_publish(body: bytes) -> list[NewEvent]:
-    """Decode and check a publish body; raise ``InvalidBody`` or ``PayloadTooLarge``."""
+    """Decode and check a publish body; raise ``InvalidBody`` or ``PayloadTooLarge``.
+
+    The body must be UTF-8 as a whole: msgspec does not check the bytes inside a ``Raw``
+    value, and stored data is served to every subscriber as it is.
+    """
+    try:
+        body.decode()
+    except UnicodeDecodeError as exc:
+        raise InvalidBody(f"body is not UTF-8: {exc}", code="invalid_json") from None
     try:
         batch = _publish_decoder.decode(body)
     except msgspec.ValidationError as exc:
@@ -61,6 +72,10 @@ def decode_publish(body: bytes) -> list[NewEvent]:
 
 
 def _checked(event: EventIn, index: int) -> NewEvent:
+    if not _TYPE.fullmatch(event.type):
+        raise InvalidBody(
+            f"event type {event.type!r} does not match {TYPE_PATTERN} - at `$.events[{index}].type`"
+        )
     if event.type in RESERVED_TYPES:
         raise InvalidBody(
             f"event type {event.type!r} is reserved for the protocol - at `$.events[{index}].type`",

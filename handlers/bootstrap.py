@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import uuid
 from dataclasses import dataclass
 
 from core.errors import StoreUnavailable
@@ -65,7 +67,8 @@ def build_services(settings: Settings, *, secret: str | None = None) -> Services
             "BURSTREAM_JWT_SECRET is not set (nor BURSTREAM_JWT_SECRET_SSM_PARAMETER or"
             " BURSTREAM_JWT_SECRET_SECRETS_MANAGER_ID)"
         )
-    clients = connect(settings)
+    client_name = f"burstream-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    clients = connect(settings, name=client_name)
     keys = Keys(settings.key_prefix)
     retention = Retention(settings.retention_max_events, settings.retention_max_age_seconds)
     event_log = RedisEventLog(clients.commands, keys, retention)

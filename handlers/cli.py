@@ -141,6 +141,8 @@ def _one_burst(client: httpx.Client, args: argparse.Namespace, cursor: str) -> t
 
 
 def _show(event: ServerSentEvent, pause: float) -> float:
+    if event.event == "message" and not event.data:
+        return pause  # a heartbeat comment, which httpx-sse 0.4 reports as an empty event
     if event.event == "burst-end":
         return float(json.loads(event.data).get("retry_ms", 500)) / 1000
     if event.event == "reset":

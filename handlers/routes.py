@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from core.access import Scope
 from core.cursor import Cursor, parse_cursor, parse_start
@@ -45,10 +45,10 @@ async def health(request: AnyRequest) -> Response[dict[str, Any]]:
 )
 async def publish(
     request: AnyRequest,
-    tenant: str,
-    stream: str,
+    tenant: FromPath[str],
+    stream: FromPath[str],
     idempotency_key: Annotated[
-        str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=255)
+        str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=255)
     ] = None,
 ) -> AppendResult:
     """Append 1..500 events atomically; a repeated ``Idempotency-Key`` appends nothing."""
@@ -67,11 +67,13 @@ async def publish(
 )
 async def subscribe(
     request: AnyRequest,
-    tenant: str,
-    stream: str,
-    cursor: Annotated[str | None, Parameter(max_length=128)] = None,
-    max_seconds: Annotated[float | None, Parameter(gt=0, le=3600)] = None,
-    last_event_id: Annotated[str | None, Parameter(header="Last-Event-ID", max_length=128)] = None,
+    tenant: FromPath[str],
+    stream: FromPath[str],
+    cursor: Annotated[str | None, QueryParameter(max_length=128)] = None,
+    max_seconds: Annotated[float | None, QueryParameter(gt=0, le=3600)] = None,
+    last_event_id: Annotated[
+        str | None, HeaderParameter(name="Last-Event-ID", max_length=128)
+    ] = None,
 ) -> SSEResponse:
     """Stream events after the start cursor until the burst's deadline (or a batch)."""
     tenant, stream = admit(request, tenant, stream, Scope.SUBSCRIBE)
@@ -94,12 +96,12 @@ async def subscribe(
 @get(f"{STREAM_PATH}/history", summary="A page of history", tags=["events"])
 async def history(
     request: AnyRequest,
-    tenant: str,
-    stream: str,
-    after: Annotated[str | None, Parameter(max_length=128)] = None,
-    before: Annotated[str | None, Parameter(max_length=128)] = None,
-    limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    wait: Annotated[float, Parameter(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+    tenant: FromPath[str],
+    stream: FromPath[str],
+    after: Annotated[str | None, QueryParameter(max_length=128)] = None,
+    before: Annotated[str | None, QueryParameter(max_length=128)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    wait: Annotated[float, QueryParameter(ge=0, le=MAX_WAIT_SECONDS)] = 0,
 ) -> HistoryPage:
     """Newest events, or those after/before a cursor; ``wait`` long-polls with ``after``."""
     tenant, stream = admit(request, tenant, stream, Scope.SUBSCRIBE)

@@ -32,9 +32,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core.cursor import StreamId
+from core.errors import StoreUnavailable
 from core.events import StoredEvent
 from infra.keys import Keys, Kind
 from infra.redis_log import Entries, parse_entry
+from infra.store_errors import store_errors
 
 log = logging.getLogger(__name__)
 
@@ -180,11 +182,12 @@ class LiveHub:
 
     async def _wake(self) -> None:
         try:
-            async with self._commands.pipeline(transaction=False) as pipe:
-                pipe.xadd(self._wake_key, {"w": "1"}, maxlen=1, approximate=False)
-                pipe.pexpire(self._wake_key, _WAKE_TTL_MS)
-                await pipe.execute()
-        except RedisError as exc:
+            with store_errors():
+                async with self._commands.pipeline(transaction=False) as pipe:
+                    pipe.xadd(self._wake_key, {"w": "1"}, maxlen=1, approximate=False)
+                    pipe.pexpire(self._wake_key, _WAKE_TTL_MS)
+                    await pipe.execute()
+        except (StoreUnavailable, RedisError) as exc:
             log.warning("hub wake-up failed (%s); the reader catches up after its block", exc)
 
     async def _run(self) -> None:

@@ -30,14 +30,19 @@ class RedisClients:
     health: Redis
     hub_block_ms: int
     embedded: bool
+    name: str
 
     async def aclose(self) -> None:
         for client in (self.commands, self.reader, self.health):
-            await client.aclose()
+            await client.aclose(close_connection_pool=True)
 
 
 def connect(settings: Settings, *, name: str = "burstream") -> RedisClients:
-    """Build (not connect) the clients; connections open lazily on first use."""
+    """Build (not connect) the clients; connections open lazily on first use.
+
+    Connections are named ``<name>-cmd``, ``<name>-hub`` and ``<name>-health`` (``CLIENT LIST``
+    shows who holds what).
+    """
     if settings.redis_url is None:
         return RedisClients(
             commands=embedded_client(),
@@ -45,6 +50,7 @@ def connect(settings: Settings, *, name: str = "burstream") -> RedisClients:
             health=embedded_client(),
             hub_block_ms=_HUB_BLOCK_MS,
             embedded=True,
+            name=name,
         )
     timeout = settings.redis_timeout_seconds
     return RedisClients(
@@ -53,6 +59,7 @@ def connect(settings: Settings, *, name: str = "burstream") -> RedisClients:
         health=_client(settings.redis_url, f"{name}-health", 1, timeout),
         hub_block_ms=_HUB_BLOCK_MS,
         embedded=False,
+        name=name,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
-from core.cursor import ZERO, StreamId
+from core.cursor import LAST, ZERO, StreamId
 from core.errors import InvalidBody
 from core.events import AppendResult, NewEvent, StoredEvent, StreamState
 from infra.keys import Keys, Kind
@@ -97,6 +97,8 @@ class RedisEventLog:
     ) -> list[StoredEvent]:
         """Up to ``count`` events with IDs above ``after``, oldest first."""
         key = self._keys.of(Kind.STREAM, tenant, stream)
+        if after == LAST:
+            return []
         with store_errors():
             entries = cast(Entries, await self._redis.xrange(key, f"({after}", "+", count=count))
         return [parse_entry(entry_id, fields) for entry_id, fields in entries]

@@ -1,11 +1,18 @@
-"""Translate redis-py's exceptions into ``core`` errors where they arise.
+"""Translate redis-py's exceptions into ``core`` errors where they arise, and keep its
+cancellations.
 
 Connection failures, timeouts (including waiting for a pooled connection) and a server that is
 still loading its data all mean the same to a client: the store is unavailable, try again.
+
+redis-py can swallow a cancellation: when a cancel lands while a command's pooled connection is
+being handed back, the command returns normally and the cancel is lost (seen with 20 clients
+leaving at once: their bursts kept running to the deadline). A burst whose client went away must
+stop at once, so a cancellation requested during a store call is raised again when it returns.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,16 +27,21 @@ _UNAVAILABLE = (
     TimeoutError,
     OSError,
 )
+_REFUSALS = ("OOM", "READONLY", "MASTERDOWN", "LOADING")
 
 
 @contextmanager
 def store_errors() -> Iterator[None]:
-    """Raise ``StoreUnavailable`` for any failure to reach the store."""
+    """Raise ``StoreUnavailable`` for any failure to reach the store; never lose a cancel."""
+    task = asyncio.current_task()
+    pending = task.cancelling() if task is not None else 0
     try:
         yield
     except _UNAVAILABLE as exc:
         raise StoreUnavailable(f"event store unavailable: {type(exc).__name__}") from exc
     except redis_errors.ResponseError as exc:
-        if "OOM" in str(exc) or "READONLY" in str(exc) or "MASTERDOWN" in str(exc):
+        if str(exc).startswith(_REFUSALS):
             raise StoreUnavailable(f"event store refused the command: {exc}") from exc
         raise
+    if task is not None and task.cancelling() > pending:
+        raise asyncio.CancelledError
