@@ -25,6 +25,15 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+class TenantLimits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Per-tenant overrides of the fleet-wide limits (``BURSTREAM_TENANT_LIMITS``, JSON)."""
+
+    max_connections_per_tenant: PositiveInt | None = None
+    max_connections_per_user: PositiveInt | None = None
+    publish_rate_per_second: Positive | None = None
+    publish_burst: PositiveInt | None = None
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Every knob of the service; see DESIGN.md, "Settings"."""
 
@@ -36,6 +45,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256"] = "HS256"
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
+    jwt_jwks_url: str | None = None
+    jwks_cache_seconds: PositiveInt = 300
+    ticket_max_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 300
     burst_seconds: Annotated[float, msgspec.Meta(gt=0, le=900)] = 55.0
     heartbeat_seconds: Positive = 15.0
     deadline_margin_ms: NonNegativeInt = 1500
@@ -45,6 +57,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     retention_max_age_seconds: NonNegativeInt = 86_400
     max_connections_per_tenant: PositiveInt = 1000
     max_connections_per_user: PositiveInt = 20
+    lease_grace_seconds: Positive = 5.0
+    publish_rate_per_second: Positive = 1000.0
+    publish_burst: PositiveInt = 2000
+    tenant_limits: dict[str, TenantLimits] = {}
+    metrics_token: str | None = None
     sse_mode: Literal["auto", "streaming", "buffered"] = "auto"
     cors_origins: tuple[str, ...] = ()
     retry_ms: Annotated[int, msgspec.Meta(ge=0, le=600_000)] = 500
@@ -68,7 +85,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for name in cls.__struct_fields__:
             value = env.get(PREFIX + name.upper())
             if value is not None and value.strip() != "":
-                raw[name] = _split(value) if name == "cors_origins" else value.strip()
+                raw[name] = _raw(name, value.strip())
         try:
             settings = msgspec.convert(raw, cls, strict=False)
         except msgspec.ValidationError as exc:
@@ -84,10 +101,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             )
         if self.redis_url is not None and not re.match(r"^(redis|rediss|unix)://", self.redis_url):
             raise SettingsError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+        for tenant in self.tenant_limits:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", tenant):
+                raise SettingsError(f"{PREFIX}TENANT_LIMITS: {tenant!r} is not a tenant name")
 
 
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+def _raw(name: str, value: str) -> object:
+    if name == "cors_origins":
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if name == "tenant_limits":
+        try:
+            return msgspec.json.decode(value)
+        except msgspec.DecodeError as exc:
+            raise SettingsError(f"{PREFIX}TENANT_LIMITS is not JSON: {exc}") from None
+    return value
 
 
 def _name_variable(message: str) -> str:
