@@ -1,0 +1,72 @@
+"""Settings from the environment: defaults, parsing, and errors that name the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.settings import Settings, SettingsError, TenantLimits
+
+
+def test_defaults_match_the_contract() -> None:
+    settings = Settings.from_env({})
+    assert settings.embedded
+    assert (settings.burst_seconds, settings.heartbeat_seconds) == (55.0, 15.0)
+    assert (settings.deadline_margin_ms, settings.gateway_timeout_seconds) == (1500, 29.0)
+    assert (settings.retention_max_events, settings.retention_max_age_seconds) == (10000, 86400)
+    assert settings.sse_mode == "auto"
+    assert settings.cors_origins == ()
+
+
+def test_values_are_parsed() -> None:
+    settings = Settings.from_env(
+        {
+            "BURSTREAM_REDIS_URL": "redis://cache:6379/2",
+            "BURSTREAM_BURST_SECONDS": "30",
+            "BURSTREAM_SSE_MODE": "buffered",
+            "BURSTREAM_CORS_ORIGINS": "https://a.example, https://b.example,",
+            "BURSTREAM_TENANT_LIMITS": '{"acme": {"max_connections_per_user": 3}}',
+            "BURSTREAM_UNRELATED": "ignored",
+            "OTHER_BURST_SECONDS": "1",
+        }
+    )
+    assert not settings.embedded
+    assert settings.burst_seconds == 30.0
+    assert settings.sse_mode == "buffered"
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.tenant_limits == {"acme": TenantLimits(max_connections_per_user=3)}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BURSTREAM_BURST_SECONDS", "0"),
+        ("BURSTREAM_BURST_SECONDS", "soon"),
+        ("BURSTREAM_HEARTBEAT_SECONDS", "-1"),
+        ("BURSTREAM_RETENTION_MAX_EVENTS", "0"),
+        ("BURSTREAM_SSE_MODE", "fast"),
+        ("BURSTREAM_REDIS_URL", "http://cache"),
+        ("BURSTREAM_JWT_SECRET", "too-short"),
+        ("BURSTREAM_KEY_PREFIX", "has space"),
+        ("BURSTREAM_TENANT_LIMITS", "{not json"),
+        ("BURSTREAM_TENANT_LIMITS", '{"Acme": {}}'),
+        ("BURSTREAM_TENANT_LIMITS", '{"acme": {"unknown": 1}}'),
+        ("BURSTREAM_BURST_MAX_BYTES", "9000000"),
+    ],
+    ids=[
+        "zero-burst",
+        "text-burst",
+        "negative-heartbeat",
+        "zero-retention",
+        "unknown-mode",
+        "http-redis-url",
+        "short-secret",
+        "bad-prefix",
+        "limits-not-json",
+        "limits-bad-tenant",
+        "limits-unknown-field",
+        "byte-cap-over-lambda-limit",
+    ],
+)
+def test_bad_values_name_the_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({variable: value})
