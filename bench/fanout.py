@@ -61,6 +61,8 @@ def _args() -> argparse.Namespace:
 def _start_server(port: int, redis_url: str | None, prefix: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BURSTREAM_JWT_SECRET": SECRET, "BURSTREAM_KEY_PREFIX": prefix}
     env["BURSTREAM_LISTENER_QUEUE_EVENTS"] = "4096"
+    env["BURSTREAM_MAX_CONNECTIONS_PER_TENANT"] = "1000000"
+    env["BURSTREAM_MAX_CONNECTIONS_PER_USER"] = "1000000"
     env.pop("BURSTREAM_REDIS_URL", None)
     if redis_url:
         env["BURSTREAM_REDIS_URL"] = redis_url
@@ -91,6 +93,9 @@ async def _bench(args: argparse.Namespace, base: str, pid: int, redis_url: str |
             nonlocal connected
             params = {"max_seconds": 600}
             async with aconnect_sse(client, "GET", url, headers=headers, params=params) as src:
+                if src.response.status_code != 200:
+                    await src.response.aread()
+                    raise SystemExit(f"{src.response.status_code} {src.response.text}")
                 async for event in src.aiter_sse():
                     if event.event == "ready":
                         connected += 1

@@ -3,6 +3,8 @@ answers while hundreds of bursts are open, and every disconnect gives back what 
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import httpx
 import pytest
@@ -24,8 +26,14 @@ def _connections(sync_redis: redis.Redis, server: RunningServer) -> int:
 
 
 async def test_500_clients_share_at_most_four_redis_connections(
-    server: RunningServer, sync_redis: redis.Redis
+    make_server: Any, sync_redis: redis.Redis
 ) -> None:
+    limits = {"max_connections_per_user": CLIENTS, "max_connections_per_tenant": CLIENTS}
+    with make_server(**limits) as server:
+        await _fan_out_to_many(server, sync_redis)
+
+
+async def _fan_out_to_many(server: RunningServer, sync_redis: redis.Redis) -> None:
     url = f"{stream_url(server.url, 'wide')}/events"
     received: list[str] = []
     limits = httpx.Limits(max_connections=CLIENTS + 20, max_keepalive_connections=20)
@@ -52,10 +60,13 @@ async def test_500_clients_share_at_most_four_redis_connections(
     await until(lambda: server.services.hub.listeners == 0)
 
 
-async def test_disconnects_release_everything(
-    server: RunningServer, sync_redis: redis.Redis
-) -> None:
+async def test_disconnects_release_everything(make_server: Any, sync_redis: redis.Redis) -> None:
     """200 clients connect, read ``ready`` and leave; the server returns to idle."""
+    with make_server(max_connections_per_user=100) as server:
+        await _churn(server, sync_redis)
+
+
+async def _churn(server: RunningServer, sync_redis: redis.Redis) -> None:
     url = f"{stream_url(server.url, 'churn')}/events"
     idle_tasks = server.task_count()
     async with httpx.AsyncClient(timeout=30) as client:
