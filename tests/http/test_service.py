@@ -1,8 +1,10 @@
 """Service-level behaviour: health, the open OpenAPI schema, unknown routes, the embedded store,
-a store that is down (503, never a hang), CORS for dashboards on another origin."""
+a store that is down or hung (503, never a hang), CORS for dashboards on another origin."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from typing import Any
 
 import httpx
@@ -29,6 +31,7 @@ async def test_health_and_schema_need_no_credentials(server: RunningServer) -> N
         "/api/v1/health",
         "/api/v1/tenants/{tenant}/streams/{stream}/events",
         "/api/v1/tenants/{tenant}/streams/{stream}/history",
+        "/api/v1/tenants/{tenant}/tickets",
     }
     assert unknown.status_code == 404
     assert unknown.json()["error"] == "not_found"
@@ -98,3 +101,49 @@ async def test_cors_for_dashboards_on_another_origin(
     if allowed:
         assert preflight.status_code in (200, 204)
         assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+
+class _SilentServer:
+    """A TCP server that accepts connections and never answers: a hung Redis."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self._sock.getsockname()[1]}/0"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self._held.append(conn)
+
+    def close(self) -> None:
+        self._sock.close()
+        for conn in self._held:
+            conn.close()
+
+
+async def test_hung_store_fails_fast_after_the_first_timeout(prefix: str) -> None:
+    silent = _SilentServer()
+    try:
+        settings = settings_for(silent.url, prefix, redis_timeout_seconds=0.3)
+        with serve(settings) as server:
+            url = f"{stream_url(server.url, 'hung')}/history"
+            async with httpx.AsyncClient(timeout=10) as client:
+                first = await client.get(url, headers=HEADERS)
+                second = await client.get(url, headers=HEADERS)
+    finally:
+        silent.close()
+    assert first.status_code == second.status_code == 503
+    assert silent.accepted == 1
