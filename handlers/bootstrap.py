@@ -1,7 +1,8 @@
 """Build everything a process needs, in one place: the composition root.
 
-Nothing connects here: Redis connections open on first use. Tests swap adapters by passing
-their own settings (a key prefix per run, small limits) or by building ``Services`` directly.
+Nothing connects here: Redis connections open on first use. On Lambda the embedded store is
+refused: every container would hold its own private copy of the data. Tests swap adapters by
+passing their own settings (a key prefix per run, small limits) or by building ``Services``.
 """
 
 from __future__ import annotations
@@ -59,8 +60,20 @@ class Services:
         await self.clients.aclose()
 
 
-def build_services(settings: Settings, *, secret: str | None = None) -> Services:
-    """Wire adapters for ``settings``; ``secret`` overrides the configured JWT secret."""
+def build_services(
+    settings: Settings, *, secret: str | None = None, on_lambda: bool | None = None
+) -> Services:
+    """Wire adapters for ``settings``; ``secret`` overrides the configured JWT secret.
+
+    ``on_lambda`` None means "detect it" (``AWS_LAMBDA_FUNCTION_NAME`` is set); the Mangum
+    handler passes True, so the local gateway refuses what Lambda would.
+    """
+    if (running_on_lambda() if on_lambda is None else on_lambda) and settings.embedded:
+        raise SettingsError(
+            "BURSTREAM_REDIS_URL is not set: the embedded store is refused on Lambda (each"
+            " container would keep its own private data). Set BURSTREAM_REDIS_URL to your"
+            " ElastiCache or Redis URL (redis:// or rediss://)"
+        )
     secret = secret or settings.jwt_secret
     if secret is None:
         raise SettingsError(
@@ -87,6 +100,11 @@ def build_services(settings: Settings, *, secret: str | None = None) -> Services
         verifier=_verifier(settings, secret),
         burst=BurstDeps(event_log, hub, MonotonicClock(), _limits(settings), settings.retry_ms),
     )
+
+
+def running_on_lambda() -> bool:
+    """Whether this process runs inside AWS Lambda (Mangum or the Lambda Web Adapter)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def _verifier(settings: Settings, secret: str) -> TokenVerifier:
