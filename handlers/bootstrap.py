@@ -1,6 +1,8 @@
 """Build everything a process needs, in one place: the composition root.
 
-Nothing connects here: Redis connections open on first use. On Lambda the embedded store is
+Nothing connects to Redis here: its connections open on first use. The JWT secret is resolved
+here, once per process (on Lambda, once per warm container): from ``BURSTREAM_JWT_SECRET`` or
+read from SSM / Secrets Manager (``infra.aws_secrets``). On Lambda the embedded store is
 refused: every container would hold its own private copy of the data. Tests swap adapters by
 passing their own settings (a key prefix per run, small limits) or by building ``Services``.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from core.errors import StoreUnavailable
 from core.policy import Limits
 from handlers.burst import BurstDeps
+from infra.aws_secrets import read_secret, secret_ref
 from infra.clock import MonotonicClock
 from infra.hub import LiveHub
 from infra.keys import Keys
@@ -74,12 +77,7 @@ def build_services(
             " container would keep its own private data). Set BURSTREAM_REDIS_URL to your"
             " ElastiCache or Redis URL (redis:// or rediss://)"
         )
-    secret = secret or settings.jwt_secret
-    if secret is None:
-        raise SettingsError(
-            "BURSTREAM_JWT_SECRET is not set (nor BURSTREAM_JWT_SECRET_SSM_PARAMETER or"
-            " BURSTREAM_JWT_SECRET_SECRETS_MANAGER_ID)"
-        )
+    secret = secret or _jwt_secret(settings)
     client_name = f"burstream-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     clients = connect(settings, name=client_name)
     keys = Keys(settings.key_prefix)
@@ -105,6 +103,18 @@ def build_services(
 def running_on_lambda() -> bool:
     """Whether this process runs inside AWS Lambda (Mangum or the Lambda Web Adapter)."""
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def _jwt_secret(settings: Settings) -> str:
+    ref = secret_ref(settings)
+    if ref is not None:
+        return read_secret(ref)
+    if settings.jwt_secret is None:
+        raise SettingsError(
+            "BURSTREAM_JWT_SECRET is not set (nor BURSTREAM_JWT_SECRET_SSM_PARAMETER or"
+            " BURSTREAM_JWT_SECRET_SECRETS_MANAGER_ID)"
+        )
+    return settings.jwt_secret
 
 
 def _verifier(settings: Settings, secret: str) -> TokenVerifier:
