@@ -1,4 +1,7 @@
-"""The ``burstream`` command: ``serve``, ``token``, ``publish``, ``tail``.
+"""The ``burstream`` command: ``serve``, ``gateway``, ``token``, ``publish``, ``tail``.
+
+``gateway`` runs the Lambda path on a laptop: HTTP API events, the real Mangum handler, the
+function and integration timeouts and the payload limit (``handlers.gateway``).
 
 ``tail`` follows a stream the way any client should: burst after burst, resuming each from the
 last ``id:`` it saw (``Last-Event-ID``), waiting ``retry_ms`` between bursts, and saying so
@@ -43,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(run=_serve)
+    _gateway_args(commands)
     token = commands.add_parser("token", help="mint a dev token with BURSTREAM_JWT_SECRET")
     token.add_argument("--tenant", action="append", required=True, help="repeat for more")
     token.add_argument("--scope", default="publish subscribe")
@@ -63,6 +67,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gateway_args(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from handlers.gateway import GatewayLimits
+
+    defaults = GatewayLimits()
+    gateway = commands.add_parser(
+        "gateway", help="serve the Lambda handler behind a local API Gateway (HTTP API)"
+    )
+    gateway.add_argument("--host", default="127.0.0.1")
+    gateway.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    gateway.add_argument(
+        "--function-timeout", type=float, default=defaults.function_timeout_seconds, help="s"
+    )
+    gateway.add_argument(
+        "--integration-timeout", type=float, default=defaults.integration_timeout_seconds, help="s"
+    )
+    gateway.add_argument("--payload-limit", type=int, default=defaults.payload_bytes, help="bytes")
+    gateway.add_argument("--concurrency", type=int, default=defaults.concurrency)
+    gateway.set_defaults(run=_gateway)
+
+
 def _client_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=os.environ.get("BURSTREAM_URL", DEFAULT_URL))
     parser.add_argument("--token", default=os.environ.get("BURSTREAM_TOKEN"))
@@ -79,6 +103,22 @@ def _serve(args: argparse.Namespace) -> int:
     store = "embedded (in-process, nothing kept on exit)" if settings.embedded else "redis"
     print(f"burstream: store {store}; http://{args.host}:{args.port}/api/v1", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    from handlers.gateway import Gateway, GatewayLimits, serve
+    from handlers.lambda_http import LambdaHandler
+
+    limits = GatewayLimits(
+        function_timeout_seconds=args.function_timeout,
+        integration_timeout_seconds=args.integration_timeout,
+        payload_bytes=args.payload_limit,
+        concurrency=args.concurrency,
+    )
+    first = LambdaHandler()
+    first.warm()
+    serve(Gateway(LambdaHandler, limits, warm=(first,)), limits, args.host, args.port)
     return 0
 
 
