@@ -123,7 +123,9 @@ class LiveHub:
         self._wake_position = "0-0"
         self._streams: dict[str, _Tracked] = {}
         self._task: asyncio.Task[None] | None = None
+        self._wakers: set[asyncio.Task[None]] = set()
         self._reading: frozenset[str] = frozenset()
+        self._closed = False
 
     @property
     def listeners(self) -> int:
@@ -142,6 +144,10 @@ class LiveHub:
         """Register a listener for events after ``after``; leaving the block frees it."""
         key = self._keys.of(Kind.STREAM, tenant, stream)
         listener = HubListener(self._queue_size)
+        if self._closed:
+            listener.close()
+            yield listener
+            return
         tracked = self._streams.setdefault(key, _Tracked(after))
         tracked.listeners.add(listener)
         try:
@@ -151,14 +157,19 @@ class LiveHub:
             self._remove(key, listener)
 
     async def close(self) -> None:
-        """End every listener (their bursts end with ``shutdown``) and stop the reader."""
+        """End every listener (their bursts end with ``shutdown``) and stop the reader.
+
+        The reader is cancelled until it is done: a cancel that lands while redis-py sends a
+        command can be swallowed (CPython 3.11's ``wait_for``), and the reader would go on.
+        """
+        self._closed = True
         for tracked in self._streams.values():
             for listener in tracked.listeners:
                 listener.close()
-        task = self._task
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        for task in [*self._wakers, self._task]:
+            while task is not None and not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.1)
 
     def _remove(self, key: str, listener: HubListener) -> None:
         tracked = self._streams.get(key)
@@ -178,7 +189,8 @@ class LiveHub:
 
     def _wake_soon(self) -> None:
         task = asyncio.create_task(self._wake())
-        task.add_done_callback(_discard_result)
+        self._wakers.add(task)
+        task.add_done_callback(self._wakers.discard)
 
     async def _wake(self) -> None:
         try:
@@ -193,11 +205,11 @@ class LiveHub:
     async def _run(self) -> None:
         backoff = 0.05
         try:
-            while self._streams:
+            while self._streams and not self._closed:
                 try:
                     await self._read_once()
                     backoff = 0.05
-                except (RedisError, OSError) as exc:
+                except (StoreUnavailable, RedisError) as exc:
                     log.warning("hub read failed: %s; retrying in %.2fs", exc, backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, _MAX_BACKOFF)
@@ -211,7 +223,8 @@ class LiveHub:
         }
         self._reading = frozenset(positions)
         positions[self._wake_key] = self._wake_position
-        reply = await self._reader.xread(positions, count=self._count, block=self._block_ms)
+        with store_errors():
+            reply = await self._reader.xread(positions, count=self._count, block=self._block_ms)
         for raw_key, entries in cast(list[tuple[bytes, Entries]], reply or []):
             self._fan_out(raw_key.decode(), entries)
 
@@ -227,8 +240,3 @@ class LiveHub:
             tracked.position = event.id
             for listener in tracked.listeners:
                 listener.offer(event)
-
-
-def _discard_result(task: asyncio.Task[None]) -> None:
-    if not task.cancelled():
-        task.exception()

@@ -57,9 +57,9 @@ def connect(settings: Settings, *, name: str = "burstream") -> RedisClients:
     """
     if settings.redis_url is None:
         return RedisClients(
-            commands=embedded_client(),
-            reader=embedded_client(),
-            health=embedded_client(),
+            commands=embedded_client(pool_wait_seconds=POOL_WAIT_SECONDS),
+            reader=embedded_client(pool_wait_seconds=POOL_WAIT_SECONDS),
+            health=embedded_client(pool_wait_seconds=POOL_WAIT_SECONDS),
             hub_block_ms=_HUB_BLOCK_MS,
             embedded=True,
             name=name,

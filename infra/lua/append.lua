@@ -17,15 +17,26 @@ if ARGV[4] ~= '0' then
   end
 end
 
-local epoch = redis.call('HGET', KEYS[2], 'epoch')
-local prev = redis.call('HGET', KEYS[2], 'last')
+local function field(fields, name)
+  for i = 1, #fields, 2 do
+    if fields[i] == name then
+      return fields[i + 1]
+    end
+  end
+  return false
+end
+
+local meta = redis.call('HMGET', KEYS[2], 'epoch', 'last')
+local epoch, prev = meta[1], meta[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then
+  -- A new stream, or one whose data was lost: a new epoch makes old cursors detectably stale.
   epoch = ARGV[1]
   prev = '0-0'
 elseif not epoch or not prev then
-  epoch = ARGV[1]
-  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-  prev = last[1] and last[1][1] or '0-0'
+  -- Only the meta hash was lost: recover both from the newest entry when there is one.
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+  epoch = epoch or (newest and field(newest[2], 'e')) or ARGV[1]
+  prev = prev or (newest and newest[1]) or '0-0'
 end
 
 local reply = {'new', epoch}
