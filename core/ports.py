@@ -82,3 +82,23 @@ class Clock(Protocol):
     def monotonic(self) -> float:
         """Seconds on a clock that never goes backwards."""
         ...
+
+
+class LeaseKeeper(Protocol):
+    """Fleet-wide connection leases: one per open burst, counted per tenant and per user."""
+
+    async def acquire(self, tenant: str, holder: str, seconds: float) -> str:
+        """Take a lease that frees itself after ``seconds``; ``TooManyRequests`` when full."""
+        ...
+
+    async def release(self, tenant: str, holder: str, lease: str) -> None:
+        """Give a lease back at once; releasing an expired or released lease is harmless."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """A per-tenant budget of published events, shared by every process of the fleet."""
+
+    async def take(self, tenant: str, cost: int) -> None:
+        """Spend ``cost`` events, or raise ``TooManyRequests`` (``PayloadTooLarge`` if never)."""
+        ...

@@ -3,6 +3,11 @@
 Every key of a tenant is ``<prefix>:{<tenant>}:<kind>:<stream>``: the hash tag ``{tenant}``
 puts all of a tenant's keys in one cluster slot (the append script touches several), and the
 names are checked again here, so no code path can build a key from an unchecked name.
+
+Keys that belong to a whole tenant rather than one stream (connection leases, the publish
+bucket) use the same shape with a fixed name in the stream's place (``all``, ``publish``) or,
+for a user's leases, a hash of the user's subject: a subject is any string an identity provider
+chose, and hashing it keeps it from ever shaping a key.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ class Kind(StrEnum):
     STREAM = "s"
     META = "m"
     IDEMPOTENCY = "i"
+    TENANT_LEASES = "lt"
+    USER_LEASES = "lu"
+    PUBLISH_BUCKET = "r"
 
 
 @dataclass(frozen=True, slots=True)
