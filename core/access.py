@@ -3,6 +3,10 @@
 Claims are checked here, purely; signature checks live in the adapter that verifies tokens.
 A token names its tenants (``tenants`` list or ``tenant`` string), its scopes (space-separated
 ``scope``) and optionally the streams it may touch (``streams``, glob patterns).
+
+A principal also says when its credential expires and whether it came from a ticket: a ticket
+may subscribe, but it can never be traded for another ticket (that would let a leaked ticket
+renew itself past the bearer token it came from).
 """
 
 from __future__ import annotations
@@ -23,12 +27,18 @@ class Scope(StrEnum):
 
 
 class Principal(msgspec.Struct, frozen=True):
-    """A verified caller: its subject, tenants, scopes and (optionally) stream patterns."""
+    """A verified caller: its subject, tenants, scopes and (optionally) stream patterns.
+
+    ``expires_at`` (Unix seconds) is set by the verifier from ``exp``; ``ticket`` marks a
+    principal read from an EventSource ticket rather than a bearer token.
+    """
 
     subject: str
     tenants: frozenset[str]
     scopes: frozenset[str]
     streams: tuple[str, ...] | None = None
+    expires_at: int | None = None
+    ticket: bool = False
 
 
 def principal_from_claims(claims: Mapping[str, object]) -> Principal:
