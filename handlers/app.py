@@ -18,6 +18,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from handlers.bootstrap import Services, build_services
 from handlers.errors import EXCEPTION_HANDLERS
+from handlers.metrics import SecurityMetrics
 from handlers.routes import ROUTES
 from infra.settings import Settings
 
@@ -45,7 +46,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         cors_config=_cors(settings),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
-        state=State({"services": services}),
+        state=State({"services": services, "metrics": SecurityMetrics()}),
         debug=False,
     )
 

@@ -21,12 +21,15 @@ from handlers.burst import BurstDeps
 from infra.aws_secrets import read_secret, secret_ref
 from infra.clock import MonotonicClock
 from infra.hub import LiveHub
+from infra.jwks import JwksKeys
 from infra.keys import Keys
+from infra.leases import ConnectionLimits, RedisLeaseKeeper
+from infra.rate_limit import PublishLimits, RedisRateLimiter
 from infra.redis_client import RedisClients, connect
 from infra.redis_log import RedisEventLog, Retention
 from infra.settings import Settings, SettingsError
 from infra.store_errors import store_errors
-from infra.tokens import TokenVerifier
+from infra.tokens import TicketSigner, TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,9 @@ class Services:
     hub: LiveHub
     verifier: TokenVerifier
     burst: BurstDeps
+    leases: RedisLeaseKeeper
+    rate: RedisRateLimiter
+    tickets: TicketSigner
 
     @property
     def store(self) -> str:
@@ -97,6 +103,9 @@ def build_services(
         hub=hub,
         verifier=_verifier(settings, secret),
         burst=BurstDeps(event_log, hub, MonotonicClock(), _limits(settings), settings.retry_ms),
+        leases=RedisLeaseKeeper(clients.commands, keys, ConnectionLimits.from_settings(settings)),
+        rate=RedisRateLimiter(clients.commands, keys, PublishLimits.from_settings(settings)),
+        tickets=TicketSigner(secret),
     )
 
 
@@ -123,6 +132,22 @@ def _verifier(settings: Settings, secret: str) -> TokenVerifier:
         algorithm=settings.jwt_algorithm,
         audience=settings.jwt_audience,
         issuer=settings.jwt_issuer,
+        keys=_jwks(settings),
+    )
+
+
+def _jwks(settings: Settings) -> JwksKeys | None:
+    """The identity provider's keys for RS256 tokens (tickets stay signed with the secret)."""
+    if settings.jwt_algorithm != "RS256" and settings.jwt_jwks_url is None:
+        return None
+    if settings.jwt_algorithm != "RS256" or settings.jwt_jwks_url is None:
+        raise SettingsError(
+            "BURSTREAM_JWT_JWKS_URL and BURSTREAM_JWT_ALGORITHM=RS256 go together: set both"
+        )
+    return JwksKeys(
+        settings.jwt_jwks_url,
+        algorithm=settings.jwt_algorithm,
+        cache_seconds=settings.jwks_cache_seconds,
     )
 
 

@@ -3,6 +3,9 @@
 Status codes are chosen here and nowhere else. Framework errors (unknown route, bad query
 value, oversized body) are reshaped into the same body, so every client sees one format, and
 anything unexpected is logged and answered ``500`` without leaking internals.
+
+Every ``401`` and ``403`` passes through here, so this is where they are counted by reason
+(``handlers.metrics``): no route can refuse a caller without it showing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from core.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from handlers.metrics import SecurityMetrics
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +60,22 @@ def error_response(
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
-def on_burstream_error(_: Request[Any, Any, Any], exc: BurstreamError) -> Response[Any]:
+def on_burstream_error(request: Request[Any, Any, Any], exc: BurstreamError) -> Response[Any]:
     status = STATUS.get(type(exc), 400)
     headers: dict[str, str] = {}
     if isinstance(exc, TooManyRequests | StoreUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="burstream"'
+    if isinstance(exc, Unauthorized | Forbidden):
+        _count_refusal(request, status, exc.code)
     return error_response(status, exc.code, exc.detail, headers, **exc.extra())
+
+
+def _count_refusal(request: Request[Any, Any, Any], status: int, reason: str) -> None:
+    metrics = request.app.state.get("metrics")
+    if isinstance(metrics, SecurityMetrics):
+        metrics.refused(request, status, reason)
 
 
 def on_validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

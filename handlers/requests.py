@@ -2,11 +2,16 @@
 
 Authentication happens before names are checked, so an anonymous caller learns nothing but
 ``401``; authorisation (tenant, scope, stream) follows the name checks.
+
+A caller is either a bearer token (``Authorization``) or an EventSource ticket (``?ticket=``),
+never both: two credentials that might disagree are refused rather than ranked. A ticket is
+honoured wherever it is presented and then held to its subscribe-only scope, so a ticket used
+to publish is a ``403`` that is counted as such, not an anonymous ``401``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from litestar import Request
 
@@ -25,23 +30,38 @@ def services_of(request: AnyRequest) -> Services:
     return services
 
 
-def authenticate(request: AnyRequest) -> Principal:
+class Admitted(NamedTuple):
+    """A caller allowed to use a scope on a stream, with the (checked) names."""
+
+    principal: Principal
+    tenant: str
+    stream: str
+
+
+async def authenticate(request: AnyRequest) -> Principal:
     """The verified caller of ``request``; ``Unauthorized`` without valid credentials."""
     header = request.headers.get("authorization")
+    ticket = request.query_params.get("ticket")
+    if ticket is not None:
+        if header is not None:
+            raise Unauthorized(
+                "send a bearer token or a ticket, not both", code="ambiguous_credentials"
+            )
+        return services_of(request).tickets.verify(ticket)
     if header is None:
         raise Unauthorized("missing Authorization header", code="missing_credentials")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization must be 'Bearer <token>'", code="invalid_credentials")
-    return services_of(request).verifier.verify(token.strip())
+    return await services_of(request).verifier.averify(token.strip())
 
 
-def admit(request: AnyRequest, tenant: str, stream: str, scope: Scope) -> tuple[str, str]:
-    """Authenticate, check the names, authorise; return the (valid) tenant and stream."""
-    principal = authenticate(request)
+async def admit(request: AnyRequest, tenant: str, stream: str, scope: Scope) -> Admitted:
+    """Authenticate, check the names, authorise; return the caller and the (valid) names."""
+    principal = await authenticate(request)
     tenant, stream = tenant_name(tenant), stream_name(stream)
     authorize(principal, tenant, scope, stream)
-    return tenant, stream
+    return Admitted(principal, tenant, stream)
 
 
 def mode_of(request: AnyRequest, settings: Settings) -> Mode:

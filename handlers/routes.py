@@ -1,5 +1,9 @@
 """The HTTP API under ``/api/v1`` (DESIGN.md, "Endpoints"). Routes stay thin: read the
-request, call the domain, return its answer; errors are shaped in ``handlers.errors``."""
+request, call the domain, return its answer; errors are shaped in ``handlers.errors``.
+
+SSE and history declare ``ticket`` so the schema shows it; ``handlers.requests`` reads it from
+any route (see there why). Tickets are issued in ``handlers.tickets``; the fleet-wide limits
+(connection leases, publish rate) are applied through ``handlers.limits``."""
 
 from __future__ import annotations
 
@@ -13,13 +17,25 @@ from core.cursor import Cursor, parse_cursor, parse_start
 from core.errors import InvalidInput
 from core.events import AppendResult, decode_publish
 from core.history import DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS, HistoryPage
-from handlers.burst import Burst, BurstRequest
+from handlers.burst import BurstRequest
 from handlers.history import HistoryQuery, load_page
+from handlers.limits import LeasedResponse, leased_burst, throttle
+from handlers.metrics import metrics
 from handlers.openapi import PublishOperation, sse_responses
 from handlers.requests import AnyRequest, admit, budget_of, mode_of, services_of
-from handlers.sse_response import SSEResponse
+from handlers.tickets import issue_ticket
 
 STREAM_PATH = "/tenants/{tenant:str}/streams/{stream:str}"
+TICKET_MAX_LENGTH = 4096
+
+Ticket = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=TICKET_MAX_LENGTH,
+        description="an EventSource ticket from POST /tenants/{tenant}/tickets, instead of"
+        " an Authorization header",
+    ),
+]
 
 
 @get("/health", summary="Service and store health", tags=["health"])
@@ -52,10 +68,13 @@ async def publish(
     ] = None,
 ) -> AppendResult:
     """Append 1..500 events atomically; a repeated ``Idempotency-Key`` appends nothing."""
-    tenant, stream = admit(request, tenant, stream, Scope.PUBLISH)
+    admitted = await admit(request, tenant, stream, Scope.PUBLISH)
     events = decode_publish(await request.body())
+    await throttle(request, admitted.tenant, len(events))
     log = services_of(request).log
-    return await log.append(tenant, stream, events, idempotency_key=idempotency_key)
+    return await log.append(
+        admitted.tenant, admitted.stream, events, idempotency_key=idempotency_key
+    )
 
 
 @get(
@@ -74,23 +93,24 @@ async def subscribe(
     last_event_id: Annotated[
         str | None, HeaderParameter(name="Last-Event-ID", max_length=128)
     ] = None,
-) -> SSEResponse:
-    """Stream events after the start cursor until the burst's deadline (or a batch)."""
-    tenant, stream = admit(request, tenant, stream, Scope.SUBSCRIBE)
+    ticket: Ticket = None,
+) -> LeasedResponse:
+    """Stream events after the start cursor until the burst's deadline (or a batch).
+
+    The burst holds a connection lease while it runs (``429`` when over a limit).
+    """
+    admitted = await admit(request, tenant, stream, Scope.SUBSCRIBE)
     field = "Last-Event-ID" if last_event_id else "cursor"
     start = parse_start(last_event_id or cursor or "latest", field=field)
-    services = services_of(request)
+    settings = services_of(request).settings
     burst_request = BurstRequest(
-        tenant=tenant,
-        stream=stream,
+        tenant=admitted.tenant,
+        stream=admitted.stream,
         start=start,
-        mode=mode_of(request, services.settings),
-        budget=budget_of(request, services.settings, max_seconds),
+        mode=mode_of(request, settings),
+        budget=budget_of(request, settings, max_seconds),
     )
-    burst = await Burst.open(burst_request, services.burst)
-    return SSEResponse(
-        burst.frames(), deadline=burst.deadline, clock=services.burst.clock.monotonic
-    )
+    return await leased_burst(request, admitted, burst_request)
 
 
 @get(f"{STREAM_PATH}/history", summary="A page of history", tags=["events"])
@@ -102,13 +122,14 @@ async def history(
     before: Annotated[str | None, QueryParameter(max_length=128)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     wait: Annotated[float, QueryParameter(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+    ticket: Ticket = None,
 ) -> HistoryPage:
     """Newest events, or those after/before a cursor; ``wait`` long-polls with ``after``."""
-    tenant, stream = admit(request, tenant, stream, Scope.SUBSCRIBE)
+    admitted = await admit(request, tenant, stream, Scope.SUBSCRIBE)
     services = services_of(request)
     query = HistoryQuery(
-        tenant=tenant,
-        stream=stream,
+        tenant=admitted.tenant,
+        stream=admitted.stream,
         after=None if after is None else parse_start(after, field="after"),
         before=_before(before, after, wait),
         limit=limit,
@@ -133,4 +154,4 @@ def _wait_seconds(request: AnyRequest, wait: float) -> float:
     return budget.seconds(mode_of(request, settings))
 
 
-ROUTES = [health, publish, subscribe, history]
+ROUTES = [health, publish, subscribe, history, issue_ticket, metrics]
