@@ -1,0 +1,1 @@
+"""Security tests: auth matrix, tenant isolation, leases, limits, key safety, fuzzing."""
