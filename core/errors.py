@@ -78,8 +78,10 @@ class TooManyRequests(BurstreamError):
 
 
 class StoreUnavailable(BurstreamError):
+    """The event store, or another backing service (an identity provider's keys), is down."""
+
     default_code = "store_unavailable"
 
-    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, *, retry_after: int = 1, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
         self.retry_after = retry_after

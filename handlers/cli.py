@@ -98,11 +98,18 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from handlers.app import create_app
+    from handlers.logs import uvicorn_log_config
 
     settings = Settings.from_env()
     store = "embedded (in-process, nothing kept on exit)" if settings.embedded else "redis"
     print(f"burstream: store {store}; http://{args.host}:{args.port}/api/v1", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
     return 0
 
 

@@ -14,6 +14,7 @@ from core.events import MAX_BATCH, MAX_DATA_BYTES, TYPE_PATTERN
 _EVENT = Schema(
     type=OpenAPIType.OBJECT,
     required=["data"],
+    additional_properties=False,
     properties={
         "type": Schema(
             type=OpenAPIType.STRING,
@@ -28,6 +29,7 @@ _EVENT = Schema(
 PUBLISH_BODY = Schema(
     type=OpenAPIType.OBJECT,
     required=["events"],
+    additional_properties=False,
     properties={
         "events": Schema(type=OpenAPIType.ARRAY, items=_EVENT, min_items=1, max_items=MAX_BATCH)
     },

@@ -94,9 +94,9 @@ class JwksKeys:
                 self._attempted_at = self._clock()
                 await self._fetch_now()
         if self._keys is None:
-            error = StoreUnavailable("identity provider keys unavailable; retry shortly")
-            error.code = "keys_unavailable"
-            raise error
+            raise StoreUnavailable(
+                "identity provider keys unavailable; retry shortly", code="keys_unavailable"
+            )
         return self._keys
 
     async def _fetch_now(self) -> None:
