@@ -49,6 +49,7 @@ class Services:
     leases: RedisLeaseKeeper
     rate: RedisRateLimiter
     tickets: TicketSigner
+    on_lambda: bool = False
 
     @property
     def store(self) -> str:
@@ -77,7 +78,8 @@ def build_services(
     ``on_lambda`` None means "detect it" (``AWS_LAMBDA_FUNCTION_NAME`` is set); the Mangum
     handler passes True, so the local gateway refuses what Lambda would.
     """
-    if (running_on_lambda() if on_lambda is None else on_lambda) and settings.embedded:
+    on_lambda = running_on_lambda() if on_lambda is None else on_lambda
+    if on_lambda and settings.embedded:
         raise SettingsError(
             "BURSTREAM_REDIS_URL is not set: the embedded store is refused on Lambda (each"
             " container would keep its own private data). Set BURSTREAM_REDIS_URL to your"
@@ -106,6 +108,7 @@ def build_services(
         leases=RedisLeaseKeeper(clients.commands, keys, ConnectionLimits.from_settings(settings)),
         rate=RedisRateLimiter(clients.commands, keys, PublishLimits.from_settings(settings)),
         tickets=TicketSigner(secret),
+        on_lambda=on_lambda,
     )
 
 

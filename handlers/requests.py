@@ -3,6 +3,11 @@
 Authentication happens before names are checked, so an anonymous caller learns nothing but
 ``401``; authorisation (tenant, scope, stream) follows the name checks.
 
+Under the Lambda Web Adapter (the streaming shape), there is no ``aws.context``: the adapter
+forwards the invocation's context as JSON in the ``x-amzn-lambda-context`` header, whose
+``deadline`` is the epoch millisecond at which Lambda stops the function. It is read only when
+the process runs on Lambda; anywhere else a client could merely shorten its own burst with it.
+
 A caller is either a bearer token (``Authorization``) or an EventSource ticket (``?ticket=``),
 never both: two credentials that might disagree are refused rather than ranked. A ticket is
 honoured wherever it is presented and then held to its subscribe-only scope, so a ticket used
@@ -11,6 +16,8 @@ to publish is a ``403`` that is counted as such, not an anonymous ``401``.
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any, NamedTuple
 
 from litestar import Request
@@ -85,4 +92,22 @@ def budget_of(request: AnyRequest, settings: Settings, max_seconds: float | None
 def _remaining_ms(request: AnyRequest) -> int | None:
     context = request.scope.get("aws.context")
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return int(remaining()) if callable(remaining) else None
+    if callable(remaining):
+        return int(remaining())
+    if services_of(request).on_lambda:
+        return _adapter_remaining_ms(request.headers.get("x-amzn-lambda-context"))
+    return None
+
+
+def _adapter_remaining_ms(header: str | None) -> int | None:
+    """Milliseconds left in the invocation, from the Lambda Web Adapter's context header."""
+    try:
+        context = json.loads(header) if header else None
+    except ValueError:
+        return None
+    if not isinstance(context, dict):
+        return None
+    deadline = context.get("deadline", context.get("deadline_ms"))
+    if not isinstance(deadline, int | float) or isinstance(deadline, bool):
+        return None
+    return int(deadline - time.time() * 1000)

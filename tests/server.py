@@ -68,9 +68,12 @@ class RunningServer:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[RunningServer]:
-    """Start uvicorn with ``create_app(settings)``; stop it (and close its services) after."""
-    services = build_services(settings)
+def serve(settings: Settings, **build: Any) -> Iterator[RunningServer]:
+    """Start uvicorn with ``create_app(settings)``; stop it (and close its services) after.
+
+    ``build`` goes to ``build_services`` (``on_lambda=True`` plays the Lambda Web Adapter).
+    """
+    services = build_services(settings, **build)
     app = create_app(settings, services)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
