@@ -158,12 +158,12 @@ def test_the_local_gateway_defaults_match_the_buffered_function() -> None:
 
 
 def test_the_deploy_guide_names_what_serverless_yml_sets() -> None:
-    guide = (ROOT / "docs" / "deploy-aws.md").read_text()
+    guide = (ROOT / "README.md").read_text()
     variables = set(CONFIG["provider"]["environment"])
     for function in FUNCTIONS.values():
         variables |= set(function.get("environment", {}))
     missing = [name for name in sorted(variables) if name not in guide]
-    assert not missing, f"docs/deploy-aws.md does not mention {missing}"
+    assert not missing, f"README.md does not mention {missing}"
     for param in CONFIG["params"]["default"]:
         assert param in guide
     for name in ("serverless.yml", "handlers/lambda_http.handler", "scripts/lambda-stream.sh"):
