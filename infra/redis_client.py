@@ -25,7 +25,6 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from infra.embedded import embedded_client
 from infra.settings import Settings
 
 _HUB_BLOCK_MS = 10_000
@@ -56,6 +55,8 @@ def connect(settings: Settings, *, name: str = "burstream") -> RedisClients:
     shows who holds what).
     """
     if settings.redis_url is None:
+        from infra.embedded import embedded_client  # fakeredis: not imported on Lambda
+
         return RedisClients(
             commands=embedded_client(pool_wait_seconds=POOL_WAIT_SECONDS),
             reader=embedded_client(pool_wait_seconds=POOL_WAIT_SECONDS),
