@@ -20,12 +20,12 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 
 from redis.asyncio import Redis
 
 from core.errors import TooManyRequests
 from infra.keys import Keys, Kind
+from infra.scripts import script
 from infra.settings import Settings
 from infra.store_errors import store_errors
 
@@ -62,8 +62,8 @@ class RedisLeaseKeeper:
     def __init__(self, redis: Redis, keys: Keys, limits: ConnectionLimits) -> None:
         self._keys = keys
         self._limits = limits
-        self._acquire = redis.register_script(_script("lease_acquire.lua"))
-        self._release = redis.register_script(_script("lease_release.lua"))
+        self._acquire = script(redis, "lease_acquire.lua")
+        self._release = script(redis, "lease_release.lua")
 
     async def acquire(self, tenant: str, holder: str, seconds: float) -> str:
         """Take a lease that frees itself after ``seconds``; ``TooManyRequests`` when full."""
@@ -101,7 +101,3 @@ def _refusal(tenant: str, which: str, wait_ms: int) -> TooManyRequests:
         retry_after=max(1, math.ceil(wait_ms / 1000)),
         code=f"{which}_connections",
     )
-
-
-def _script(name: str) -> str:
-    return (files("infra") / "lua" / name).read_text()

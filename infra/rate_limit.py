@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 
 from redis.asyncio import Redis
 
 from core.errors import PayloadTooLarge, TooManyRequests
 from infra.keys import Keys, Kind
+from infra.scripts import script
 from infra.settings import Settings
 from infra.store_errors import store_errors
 
@@ -51,7 +51,7 @@ class RedisRateLimiter:
     def __init__(self, redis: Redis, keys: Keys, limits: PublishLimits) -> None:
         self._keys = keys
         self._limits = limits
-        self._take = redis.register_script((files("infra") / "lua" / "rate_take.lua").read_text())
+        self._take = script(redis, "rate_take.lua")
 
     async def take(self, tenant: str, cost: int) -> None:
         """Spend ``cost`` events, or raise ``TooManyRequests`` (``PayloadTooLarge`` if never)."""

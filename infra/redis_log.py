@@ -11,7 +11,6 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -20,16 +19,13 @@ from core.cursor import LAST, ZERO, StreamId
 from core.errors import InvalidBody
 from core.events import AppendResult, NewEvent, StoredEvent, StreamState
 from infra.keys import Keys, Kind
+from infra.scripts import script
 from infra.store_errors import store_errors
 
 IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
 
 Entries = list[tuple[bytes, dict[bytes, bytes]]]
 """Stream entries as redis-py returns them (RESP2, bytes)."""
-
-
-def _script(name: str) -> str:
-    return (files("infra") / "lua" / name).read_text()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +43,8 @@ class RedisEventLog:
         self._redis = redis
         self._keys = keys
         self._retention = retention
-        self._append = redis.register_script(_script("append.lua"))
-        self._state = redis.register_script(_script("state.lua"))
+        self._append = script(redis, "append.lua")
+        self._state = script(redis, "state.lua")
 
     async def append(
         self,

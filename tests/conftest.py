@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
 
 from tests.redis_server import TestRedis, acquire
+from tests.server import RunningServer, serve, settings_for
 
 RUN_PREFIX = f"bst{uuid.uuid4().hex[:8]}"
 """Every key this run writes starts with this; the session's end deletes them all."""
@@ -74,3 +76,21 @@ def sync_redis(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
+
+
+@pytest.fixture
+def server(redis_url: str, prefix: str) -> Iterator[RunningServer]:
+    """The real app behind uvicorn with default settings, on real Redis, under ``prefix``."""
+    with serve(settings_for(redis_url, prefix)) as running:
+        yield running
+
+
+@pytest.fixture
+def make_server(redis_url: str, prefix: str) -> Any:
+    """Start servers with setting overrides, all sharing this test's prefix (one "fleet"):
+    ``with make_server(burst_seconds=2) as server``."""
+
+    def make(**overrides: Any) -> Any:
+        return serve(settings_for(redis_url, prefix, **overrides))
+
+    return make

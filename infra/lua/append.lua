@@ -17,15 +17,6 @@ if ARGV[4] ~= '0' then
   end
 end
 
-local function field(fields, name)
-  for i = 1, #fields, 2 do
-    if fields[i] == name then
-      return fields[i + 1]
-    end
-  end
-  return false
-end
-
 local meta = redis.call('HMGET', KEYS[2], 'epoch', 'last')
 local epoch, prev = meta[1], meta[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then

@@ -6,15 +6,6 @@
 -- If only the meta hash was lost, epoch and head are recovered from the newest entry, so the
 -- events that are still there do not cause a false reset.
 
-local function field(fields, name)
-  for i = 1, #fields, 2 do
-    if fields[i] == name then
-      return fields[i + 1]
-    end
-  end
-  return false
-end
-
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {}
 end

@@ -7,17 +7,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from httpx_sse import ServerSentEvent
-
 from handlers.lambda_http import LambdaHandler
 from infra.settings import PREFIX, Settings
 from tests.aws.context import FakeContext
 from tests.aws.payloads import SOURCES, Answer, Request, read
+from tests.http.sse_client import BurstResult
 from tests.server import auth
 
 TENANT = "acme"
 HEADERS = auth([TENANT])
-CONTROL = frozenset({"ready", "burst-end", "reset"})
 
 
 def stream_path(stream: str) -> str:
@@ -93,38 +91,8 @@ def burst_request(
     return Request("GET", f"{stream_path(stream)}/events", query=query or {}, headers=headers)
 
 
-@dataclass
-class Burst:
+def burst_of(answer: Answer) -> BurstResult:
     """A buffered burst's events, read back from one answer."""
-
-    events: list[ServerSentEvent]
-
-    @classmethod
-    def of(cls, answer: Answer) -> Burst:
-        assert answer.status == 200, answer.body
-        assert answer.headers["content-type"].startswith("text/event-stream")
-        return cls(answer.sse())
-
-    @property
-    def kinds(self) -> list[str]:
-        return [event.event for event in self.events]
-
-    @property
-    def data_ids(self) -> list[str]:
-        return [event.id for event in self.events if event.event not in CONTROL]
-
-    @property
-    def ready(self) -> dict[str, Any]:
-        assert self.events[0].event == "ready", self.kinds
-        data: dict[str, Any] = json.loads(self.events[0].data)
-        return data
-
-    @property
-    def end(self) -> dict[str, Any]:
-        assert self.events[-1].event == "burst-end", self.kinds
-        data: dict[str, Any] = json.loads(self.events[-1].data)
-        return data
-
-    @property
-    def last_id(self) -> str:
-        return self.events[-1].id
+    assert answer.status == 200, answer.body
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    return BurstResult(answer.status, answer.sse())

@@ -13,7 +13,7 @@ from handlers import bootstrap, lambda_http
 from handlers.lambda_http import LambdaHandler
 from infra.settings import SettingsError
 from tests.aws.conftest import Configure
-from tests.aws.helpers import HEADERS, Burst, burst_request, invoke, publish, stream_path
+from tests.aws.helpers import HEADERS, burst_of, burst_request, invoke, publish, stream_path
 from tests.aws.payloads import Request
 from tests.server import settings_for
 
@@ -38,7 +38,7 @@ def test_warm_container_reuses_one_redis_client(
     cursor = "earliest"
     for round_ in range(10):
         ids = publish(handler, "warm", round_)
-        burst = Burst.of(invoke(handler, burst_request("warm", last_event_id=cursor)).answer)
+        burst = burst_of(invoke(handler, burst_request("warm", last_event_id=cursor)).answer)
         assert burst.data_ids == ids
         invoke(handler, Request("GET", f"{stream_path('warm')}/history", headers=HEADERS))
         seen |= _connection_ids(sync_redis, builds[0])
@@ -52,7 +52,7 @@ def test_warm_container_reuses_one_redis_client(
 def test_no_task_outlives_an_invocation(handler: LambdaHandler) -> None:
     """The hub's reader stops with its last listener, before Lambda freezes the process."""
     publish(handler, "idle", 1)
-    Burst.of(invoke(handler, burst_request("idle", query={"max_seconds": "0.2"})).answer)
+    burst_of(invoke(handler, burst_request("idle", query={"max_seconds": "0.2"})).answer)
     services = handler.services
     assert services is not None
     assert not services.hub.running

@@ -25,7 +25,8 @@ from handlers.lambda_http import LambdaHandler
 from tests.aws.conftest import Configure
 from tests.aws.eventsource import EventSourceClient
 from tests.aws.gateway_server import ROOT, gateway_process, running
-from tests.aws.helpers import CONTROL, HEADERS, stream_path
+from tests.aws.helpers import HEADERS, stream_path
+from tests.http.sse_client import CONTROL
 
 RELEASE_GUARD = 10
 STREAM = "/tenants/acme/streams/es"

@@ -14,7 +14,7 @@ import pytest
 
 from handlers.lambda_http import LambdaHandler
 from tests.aws.conftest import Configure
-from tests.aws.helpers import HEADERS, Burst, burst_request, invoke, publish, stream_path
+from tests.aws.helpers import HEADERS, burst_of, burst_request, invoke, publish, stream_path
 from tests.aws.payloads import Request
 
 
@@ -30,7 +30,7 @@ def test_publish_then_history(handler: LambdaHandler) -> None:
 def test_buffered_burst_returns_its_first_batch(handler: LambdaHandler) -> None:
     ids = publish(handler, "batch", 1, 2, 3)
     call = invoke(handler, burst_request("batch", query={"cursor": "earliest"}), seconds=30)
-    burst = Burst.of(call.answer)
+    burst = burst_of(call.answer)
     assert burst.kinds == ["ready", "metric", "metric", "metric", "burst-end"]
     assert burst.ready["mode"] == "buffered"
     assert burst.ready["deadline_ms"] == 27_500, "29 s gateway timeout minus the 1.5 s margin"
@@ -57,7 +57,7 @@ def test_a_waiting_burst_takes_an_event_published_meanwhile(
     publisher.start()
     call = invoke(handler, burst_request("live"), seconds=30)
     publisher.join(timeout=10)
-    burst = Burst.of(call.answer)
+    burst = burst_of(call.answer)
     assert burst.data_ids == published
     assert burst.end["reason"] == "batch"
     assert call.returned_in_time
@@ -78,7 +78,7 @@ def test_empty_burst_ends_at_its_deadline_inside_the_invocation(
         lambda_env(buffered_linger_ms=20, gateway_timeout_seconds=gateway)
     publish(handler, "quiet", "old")
     call = invoke(handler, burst_request("quiet"), seconds=seconds)
-    burst = Burst.of(call.answer)
+    burst = burst_of(call.answer)
     assert burst.kinds == ["ready", "burst-end"]
     assert burst.end["reason"] == "deadline"
     limit_ms = min(seconds, gateway or seconds) * 1000 - 1500
@@ -110,7 +110,7 @@ def test_resume_across_ten_invocations_with_last_event_id(handler: LambdaHandler
     for round_ in range(10):
         published += publish(handler, "flow", *(f"r{round_}-{n}" for n in range(round_ % 3 + 1)))
         request = burst_request("flow", query={"cursor": "earliest"}, last_event_id=cursor)
-        burst = Burst.of(invoke(handler, request).answer)
+        burst = burst_of(invoke(handler, request).answer)
         if cursor is not None:
             assert burst.events[0].id == cursor
         assert burst.end["reason"] == "batch"
@@ -126,11 +126,11 @@ def test_a_burst_stays_under_the_lambda_response_limit(handler: LambdaHandler) -
     for _ in range(5):
         ids += publish(handler, "big", *[quotes] * 10)
     first = invoke(handler, burst_request("big", query={"cursor": "earliest"}))
-    burst = Burst.of(first.answer)
+    burst = burst_of(first.answer)
     assert burst.end["reason"] == "limit"
     assert len(first.response["body"]) >= 2_500_000
     assert len(json.dumps(first.response, ensure_ascii=False).encode()) < 6 * 1024 * 1024
-    rest = Burst.of(invoke(handler, burst_request("big", last_event_id=burst.last_id)).answer)
+    rest = burst_of(invoke(handler, burst_request("big", last_event_id=burst.last_id)).answer)
     assert burst.data_ids + rest.data_ids == ids
 
 

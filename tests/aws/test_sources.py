@@ -8,7 +8,7 @@ import json
 import pytest
 
 from handlers.lambda_http import LambdaHandler
-from tests.aws.helpers import HEADERS, Burst, burst_request, invoke, publish, stream_path
+from tests.aws.helpers import HEADERS, burst_of, burst_request, invoke, publish, stream_path
 from tests.aws.payloads import SOURCES, Request
 
 SOURCE_IDS = list(SOURCES)
@@ -23,7 +23,7 @@ def test_publish_history_and_burst_for_each_source(handler: LambdaHandler, sourc
     page = invoke(handler, history, source=source).answer.json()
     request = burst_request(f"src-{source}", query={"cursor": "earliest"}, last_event_id=ids[0])
     call = invoke(handler, request, source=source)
-    burst = Burst.of(call.answer)
+    burst = burst_of(call.answer)
     assert [event["id"] for event in page["events"]] == ids[1:]
     assert page["prev"] == ids[1]
     assert burst.kinds == ["ready", "metric", "burst-end"]

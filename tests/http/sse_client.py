@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
 
+CONTROL = frozenset({"ready", "burst-end", "reset"})
+"""The protocol's own frames, as opposed to published events."""
+
 
 @dataclass
 class BurstResult:
@@ -21,7 +24,11 @@ class BurstResult:
 
     @property
     def data_events(self) -> list[ServerSentEvent]:
-        return [e for e in self.events if e.event not in {"ready", "burst-end", "reset"}]
+        return [e for e in self.events if e.event not in CONTROL]
+
+    @property
+    def data_ids(self) -> list[str]:
+        return [event.id for event in self.data_events]
 
     @property
     def end(self) -> dict[str, Any]:

@@ -1,32 +1,15 @@
-"""Servers for the security tests: the real app behind uvicorn, on real Redis."""
+"""A module-wide server for the read-mostly security tests (``server`` and ``make_server``
+come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.conftest import RUN_PREFIX
 from tests.server import RunningServer, serve, settings_for
-
-
-@pytest.fixture
-def server(redis_url: str, prefix: str) -> Iterator[RunningServer]:
-    """A server with default settings, under this test's key prefix."""
-    with serve(settings_for(redis_url, prefix)) as running:
-        yield running
-
-
-@pytest.fixture
-def make_server(redis_url: str, prefix: str) -> Any:
-    """Start servers with setting overrides, all sharing this test's prefix (one "fleet")."""
-
-    def make(**overrides: Any) -> Any:
-        return serve(settings_for(redis_url, prefix, **overrides))
-
-    return make
 
 
 @pytest.fixture(scope="module")

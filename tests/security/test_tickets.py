@@ -146,8 +146,8 @@ async def test_a_tampered_ticket_is_refused(server: RunningServer) -> None:
 
 
 async def test_renewing_a_ticket_between_bursts_misses_nothing(server: RunningServer) -> None:
-    """The recipe in the README (Security model): at burst-end, fetch a new ticket and reconnect with
-    ``cursor=`` set to the last ``id:`` seen (a new EventSource sends no Last-Event-ID)."""
+    """The README's recipe (Security model): at burst-end, fetch a new ticket and reconnect
+    with ``cursor=`` set to the last ``id:`` seen (a new EventSource sends no Last-Event-ID)."""
     url = _stream(server, "renew", "events")
     async with httpx.AsyncClient(timeout=10) as client:
         first = await _ticket(client, server, streams=["renew"])
