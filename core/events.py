@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 
@@ -23,6 +23,8 @@ MAX_DATA_BYTES = 64 * 1024
 DEFAULT_TYPE = "message"
 RESERVED_TYPES = frozenset({"ready", "burst-end", "reset"})
 TYPE_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+T = TypeVar("T")
 
 EventType = Annotated[str, msgspec.Meta(pattern=TYPE_PATTERN)]
 _TYPE = re.compile(TYPE_PATTERN[1:-1])
@@ -62,13 +64,22 @@ def decode_publish(body: bytes) -> list[NewEvent]:
         body.decode()
     except UnicodeDecodeError as exc:
         raise InvalidBody(f"body is not UTF-8: {exc}", code="invalid_json") from None
+    batch = decode_body(_publish_decoder, body)
+    return [_checked(event, index) for index, event in enumerate(batch.events)]
+
+
+def decode_body(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
+    """Decode a JSON request body; every way it can be wrong is ``InvalidBody``.
+
+    Nesting deeper than msgspec's recursion limit raises ``RecursionError``: a client's
+    2 KB of brackets must be a ``422``, not a ``500``.
+    """
     try:
-        batch = _publish_decoder.decode(body)
+        return decoder.decode(body)
     except msgspec.ValidationError as exc:
         raise InvalidBody(str(exc)) from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidBody(f"body is not valid JSON: {exc}", code="invalid_json") from None
-    return [_checked(event, index) for index, event in enumerate(batch.events)]
 
 
 def _checked(event: EventIn, index: int) -> NewEvent:

@@ -1,9 +1,10 @@
 """Where a read starts, and how each event is checked against the one delivered before it.
 
 The invariant: every entry stores the ID of its predecessor (written atomically on append).
-The first entry after a cursor C has ``prev == C`` when nothing was lost, ``prev > C`` when
-something between was trimmed, and ``prev < C`` only when the stream is a new incarnation.
-So a resume never resets falsely and never skips silently.
+The first entry after a cursor C has ``prev == C`` when nothing was lost and ``prev > C`` when
+something between was trimmed; ``prev < C`` means C lies between two entries (a bare cursor
+need not be an entry's ID), which loses nothing either. A new incarnation of the stream shows
+in the epoch each entry carries. So a resume never resets falsely and never skips silently.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from enum import Enum
 
 import msgspec
 
-from core.cursor import Cursor, StartAt, StreamId
+from core.cursor import Cursor, StartAt
 from core.events import StoredEvent, StreamState
 
 CURSOR_EXPIRED = "cursor_expired"
@@ -80,13 +81,7 @@ def link(last: Cursor, event: StoredEvent) -> Link:
         return Link.BROKEN
     if event.id <= last.id:
         return Link.SEEN
-    return _by_prev(last.id, event)
-
-
-def _by_prev(last: StreamId, event: StoredEvent) -> Link:
-    if event.prev == last:
-        return Link.NEXT
-    return Link.TRIMMED if event.prev > last else Link.BROKEN
+    return Link.TRIMMED if event.prev > last.id else Link.NEXT
 
 
 def reason_for(link_: Link) -> str:

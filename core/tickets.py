@@ -23,7 +23,8 @@ from typing import Annotated
 import msgspec
 
 from core.access import Principal, Scope, authorize, principal_from_claims
-from core.errors import Forbidden, InvalidBody, Unauthorized
+from core.errors import Forbidden, Unauthorized
+from core.events import decode_body
 from core.names import stream_name
 
 MAX_STREAMS = 16
@@ -70,12 +71,7 @@ _decoder = msgspec.json.Decoder(TicketRequest)
 
 def decode_request(body: bytes) -> TicketRequest:
     """Decode a ticket request; ``InvalidBody`` names the offending field."""
-    try:
-        return _decoder.decode(body)
-    except msgspec.ValidationError as exc:
-        raise InvalidBody(str(exc)) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidBody(f"body is not valid JSON: {exc}", code="invalid_json") from None
+    return decode_body(_decoder, body)
 
 
 def may_issue(principal: Principal, tenant: str) -> None:
