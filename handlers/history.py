@@ -4,16 +4,18 @@
 that belongs to another incarnation of the stream, is answered ``410`` (``CursorGone``) with
 where the retained data begins and where the head is. A long-poll registers with the live feed
 before its last read, so an event appended in between wakes it instead of being missed.
+Pages are cut to ``max_bytes`` (``core.history``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from core.cursor import Cursor, StartAt
 from core.errors import CursorGone
 from core.events import StoredEvent
-from core.history import HistoryPage, has_older, page
+from core.history import HistoryPage, fit_newest_first, fit_oldest_first, has_older, page
 from core.ports import EventLog, LiveFeed
 from core.resume import EPOCH_CHANGED, Link, Reset, link, reason_for, reset_for, resolve
 
@@ -28,6 +30,7 @@ class HistoryQuery:
     before: Cursor | None
     limit: int
     wait_seconds: float
+    max_bytes: int
 
 
 async def load_page(query: HistoryQuery, log: EventLog, feed: LiveFeed) -> HistoryPage:
@@ -43,9 +46,11 @@ async def _backwards(query: HistoryQuery, log: EventLog) -> HistoryPage:
     if before is not None and before.epoch is not None and before.epoch != state.epoch:
         raise _gone(reset_for(EPOCH_CHANGED, state))
     below = None if before is None else before.id
-    events = await log.read_before(query.tenant, query.stream, below, query.limit + 1)
-    older = len(events) > query.limit
-    return page(events[-query.limit :], state, after=None, older=older)
+    read = await log.read_before(query.tenant, query.stream, below, query.limit + 1)
+    events = fit_newest_first(read[-query.limit :], query.max_bytes)
+    older = len(read) > len(events)
+    empty_next = state.head_cursor if before is None else None
+    return page(events, state, empty_next=empty_next, older=older)
 
 
 async def _forwards(
@@ -62,16 +67,23 @@ async def _forwards(
     if events and (kind := link(start.after, events[0])) is not Link.NEXT:
         state = await log.state(query.tenant, query.stream)
         raise _gone(reset_for(reason_for(kind), state))
-    return page(events, state, after=start.after, older=has_older(events, state))
+    fitting = fit_oldest_first(events, query.max_bytes)
+    return page(fitting, state, empty_next=start.after, older=has_older(fitting, state))
 
 
 async def _wait_for(
     query: HistoryQuery, after: Cursor, log: EventLog, feed: LiveFeed
 ) -> list[StoredEvent]:
+    """Read until an event comes or the wait is over: a wake-up may bring only events the
+    cursor already covers (the feed's position can trail it), so one wake is not enough."""
+    clock = asyncio.get_running_loop().time
+    until = clock() + query.wait_seconds
     async with feed.listen(query.tenant, query.stream, after.id) as listener:
         events = await _read(query, after, log)
-        if not events:
-            await listener.next_batch(query.wait_seconds)
+        while not events and (left := until - clock()) > 0:
+            if listener.overflowed or listener.closed:
+                break
+            await listener.next_batch(left)
             events = await _read(query, after, log)
     return events
 

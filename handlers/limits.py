@@ -10,6 +10,9 @@ its ``finally``, and a response whose first ``send`` fails never closes it; whic
 first gives the lease back, once. A process that dies gives nothing back; its leases expire by
 themselves (``infra.leases``).
 
+A history long-poll (``wait=``) holds a lease too, for as long as it may wait: it is a long
+connection like a burst, and one user must not hold any number of them.
+
 A publish spends one token per event from its tenant's bucket, after the body is decoded (the
 cost is the batch's length) and before anything is appended.
 """
@@ -17,7 +20,8 @@ cost is the batch's length) and before anything is appended.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 
 from litestar.types import Receive, Scope, Send
 
@@ -74,7 +78,8 @@ async def leased_burst(
 ) -> LeasedResponse:
     """Take a lease, then open the burst under it; ``TooManyRequests`` when over a limit."""
     services = services_of(request)
-    lease = await _take_lease(request, admitted, burst_request)
+    seconds = burst_request.budget.seconds(burst_request.mode)
+    lease = await _take_lease(request, admitted, seconds)
     try:
         burst = await Burst.open(burst_request, services.burst)
     except BaseException:
@@ -108,11 +113,18 @@ async def throttle(request: AnyRequest, tenant: str, events: int) -> None:
         raise
 
 
-async def _take_lease(
-    request: AnyRequest, admitted: Admitted, burst_request: BurstRequest
-) -> HeldLease:
+@asynccontextmanager
+async def leased(request: AnyRequest, admitted: Admitted, seconds: float) -> AsyncIterator[None]:
+    """Hold a lease for a wait of ``seconds`` (a history long-poll): released when it ends."""
+    lease = await _take_lease(request, admitted, seconds)
+    try:
+        yield
+    finally:
+        await lease.release()
+
+
+async def _take_lease(request: AnyRequest, admitted: Admitted, seconds: float) -> HeldLease:
     services = services_of(request)
-    seconds = burst_request.budget.seconds(burst_request.mode)
     seconds += services.settings.lease_grace_seconds
     holder = admitted.principal.subject
     try:

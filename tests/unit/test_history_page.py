@@ -7,7 +7,17 @@ import pytest
 
 from core.cursor import Cursor, StreamId
 from core.events import StoredEvent, StreamState
-from core.history import DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS, HistoryPage, has_older, page
+from core.history import (
+    DEFAULT_LIMIT,
+    EVENT_OVERHEAD_BYTES,
+    MAX_LIMIT,
+    MAX_WAIT_SECONDS,
+    HistoryPage,
+    fit_newest_first,
+    fit_oldest_first,
+    has_older,
+    page,
+)
 
 STATE = StreamState(
     epoch="ep", head=StreamId(9, 0), oldest=StreamId(5, 0), oldest_prev=StreamId(4, 0)
@@ -34,7 +44,7 @@ def test_page_encodes_events_with_raw_data() -> None:
         oldest_prev=StreamId(0, 0),
     )
 
-    result = page(events, state, after=None, older=True)
+    result = page(events, state, empty_next=None, older=True)
 
     assert msgspec.json.encode(result) == (
         b'{"events":['
@@ -47,21 +57,21 @@ def test_page_encodes_events_with_raw_data() -> None:
 
 
 @pytest.mark.parametrize(
-    ("after", "older", "expected"),
+    ("empty_next", "older", "expected"),
     [
-        (None, False, HistoryPage([], "9-0.ep", "9-0.ep", None)),
-        (None, True, HistoryPage([], "9-0.ep", "9-0.ep", None)),
+        (None, False, HistoryPage([], "9-0.ep", None, None)),
+        (None, True, HistoryPage([], "9-0.ep", None, None)),
         (Cursor(StreamId(9, 0), "ep"), False, HistoryPage([], "9-0.ep", "9-0.ep", None)),
         (Cursor(StreamId(7, 0), "ep"), False, HistoryPage([], "9-0.ep", "7-0.ep", None)),
     ],
-    ids=["newest", "older-ignored", "after-head", "after-cursor-continues-from-it"],
+    ids=["before-nothing", "older-ignored", "newest-or-after-head", "after-continues-from-it"],
 )
-def test_empty_page_cursors(after: Cursor | None, older: bool, expected: HistoryPage) -> None:
-    assert page([], STATE, after=after, older=older) == expected
+def test_empty_page_cursors(empty_next: Cursor | None, older: bool, expected: HistoryPage) -> None:
+    assert page([], STATE, empty_next=empty_next, older=older) == expected
 
 
 @pytest.mark.parametrize(
-    ("after", "older", "prev"),
+    ("empty_next", "older", "prev"),
     [
         (None, True, "6-0.ep"),
         (None, False, None),
@@ -70,8 +80,8 @@ def test_empty_page_cursors(after: Cursor | None, older: bool, expected: History
     ],
     ids=["newest-older", "newest-at-oldest", "after-older", "after-at-oldest"],
 )
-def test_page_cursors(after: Cursor | None, older: bool, prev: str | None) -> None:
-    result = page([_event(6), _event(7)], STATE, after=after, older=older)
+def test_page_cursors(empty_next: Cursor | None, older: bool, prev: str | None) -> None:
+    result = page([_event(6), _event(7)], STATE, empty_next=empty_next, older=older)
 
     assert [e.id for e in result.events] == ["6-0.ep", "7-0.ep"]
     assert (result.head, result.next, result.prev) == ("9-0.ep", "7-0.ep", prev)
@@ -80,7 +90,7 @@ def test_page_cursors(after: Cursor | None, older: bool, prev: str | None) -> No
 def test_page_of_untouched_stream() -> None:
     state = StreamState(epoch=None, head=StreamId(0, 0), oldest=None, oldest_prev=None)
 
-    result = page([], state, after=None, older=False)
+    result = page([], state, empty_next=state.head_cursor, older=False)
 
     assert msgspec.json.encode(result) == b'{"events":[],"head":"0-0","next":"0-0","prev":null}'
 
@@ -109,3 +119,26 @@ def test_has_older_compares_ids_numerically() -> None:
     event = StoredEvent(StreamId(5, 10), StreamId(5, 9), "ep", "message", b"1")
 
     assert has_older([event], state) is True
+
+
+def _sized(ms: int, size: int) -> StoredEvent:
+    return StoredEvent(StreamId(ms, 0), StreamId(ms - 1, 0), "ep", "message", b"x" * size)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "max_bytes", "oldest_first", "newest_first"),
+    [
+        ([10, 10, 10], 10_000, [1, 2, 3], [1, 2, 3]),
+        ([100, 100, 100], 2 * (100 + EVENT_OVERHEAD_BYTES), [1, 2], [2, 3]),
+        ([5000, 10], 100, [1], [2]),
+        ([5000], 100, [1], [1]),
+        ([], 100, [], []),
+    ],
+    ids=["all-fit", "cut-at-the-cap", "first-alone-over", "one-over-still-served", "none"],
+)
+def test_pages_fit_in_bytes(
+    sizes: list[int], max_bytes: int, oldest_first: list[int], newest_first: list[int]
+) -> None:
+    events = [_sized(n + 1, size) for n, size in enumerate(sizes)]
+    assert [e.id.ms for e in fit_oldest_first(events, max_bytes)] == oldest_first
+    assert [e.id.ms for e in fit_newest_first(events, max_bytes)] == newest_first
