@@ -27,6 +27,12 @@ class EventLog(Protocol):
         """Append a batch atomically, linking each entry to its predecessor."""
         ...
 
+    async def replayed(
+        self, tenant: str, stream: str, events: Sequence[NewEvent], idempotency_key: str
+    ) -> AppendResult | None:
+        """The first answer to a publish with this key, if there was one."""
+        ...
+
     async def state(self, tenant: str, stream: str) -> StreamState:
         """The stream's epoch, head and oldest retained entry, read in one snapshot."""
         ...

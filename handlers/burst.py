@@ -83,9 +83,9 @@ class Burst:
 
     async def frames(self) -> AsyncGenerator[bytes, None]:
         """The whole burst as chunks of SSE frames; each chunk goes out in one send."""
+        request = self._request
         yield self._opening()
         try:
-            request = self._request
             async with self._deps.feed.listen(request.tenant, request.stream, self._head) as feed:
                 async for chunk in self._catch_up():
                     yield chunk
@@ -95,16 +95,20 @@ class Burst:
             log.warning("burst on %s/%s lost its store: %s", request.tenant, request.stream, exc)
             self._reason = EndReason.SHUTDOWN
         except _Relink:
-            self._reason = EndReason.LIMIT
+            self._reason = EndReason.SHUTDOWN
         yield self._closing()
 
     def _opening(self) -> bytes:
+        """``retry``, ``ready`` and any ``reset``. With a reset, ``ready`` keeps the client's own
+        cursor as its ``id``: only the ``reset`` frame moves the client to the head, so a
+        connection cut between the two frames resumes with the same reset, not past a gap."""
+        start = self._last if self._reset is None else self._request.start
         ready = {
             "cursor": str(self._last),
             "mode": self._request.mode.value,
             "deadline_ms": self._policy.deadline_ms,
         }
-        opening = sse.retry(self._deps.retry_ms) + sse.control("ready", ready, id=str(self._last))
+        opening = sse.retry(self._deps.retry_ms) + sse.control("ready", ready, id=str(start))
         if self._reset is not None:
             opening += sse.control("reset", self._reset, id=self._reset.head)
         return opening

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from litestar import Request
 
 from core.access import Principal, Scope, authorize
-from core.errors import Unauthorized
+from core.errors import InvalidInput, Unauthorized
 from core.names import stream_name, tenant_name
 from core.policy import Budget, Mode
 from handlers.bootstrap import Services
@@ -66,9 +66,17 @@ async def authenticate(request: AnyRequest) -> Principal:
 async def admit(request: AnyRequest, tenant: str, stream: str, scope: Scope) -> Admitted:
     """Authenticate, check the names, authorise; return the caller and the (valid) names."""
     principal = await authenticate(request)
+    _single_valued(request)
     tenant, stream = tenant_name(tenant), stream_name(stream)
     authorize(principal, tenant, scope, stream)
     return Admitted(principal, tenant, stream)
+
+
+def _single_valued(request: AnyRequest) -> None:
+    """Refuse a repeated query parameter: which of two cursors (or tickets) was meant?"""
+    for name in request.query_params:
+        if len(request.query_params.getall(name)) > 1:
+            raise InvalidInput(f"query parameter {name!r} is repeated", code="invalid_query")
 
 
 def mode_of(request: AnyRequest, settings: Settings) -> Mode:

@@ -19,7 +19,7 @@ from core.events import AppendResult, decode_publish
 from core.history import DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS, HistoryPage
 from handlers.burst import BurstRequest
 from handlers.history import HistoryQuery, load_page
-from handlers.limits import LeasedResponse, leased_burst, throttle
+from handlers.limits import LeasedResponse, leased, leased_burst, throttle
 from handlers.metrics import metrics
 from handlers.openapi import PublishOperation, sse_responses
 from handlers.requests import AnyRequest, admit, budget_of, mode_of, services_of
@@ -67,11 +67,19 @@ async def publish(
         str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=255)
     ] = None,
 ) -> AppendResult:
-    """Append 1..500 events atomically; a repeated ``Idempotency-Key`` appends nothing."""
+    """Append 1..500 events atomically; a repeated ``Idempotency-Key`` appends nothing.
+
+    A retry is answered from the first answer before the rate limit is consulted: a publish
+    that already happened must not be refused for spending the budget twice.
+    """
     admitted = await admit(request, tenant, stream, Scope.PUBLISH)
     events = decode_publish(await request.body())
-    await throttle(request, admitted.tenant, len(events))
     log = services_of(request).log
+    if idempotency_key is not None:
+        first = await log.replayed(admitted.tenant, admitted.stream, events, idempotency_key)
+        if first is not None:
+            return first
+    await throttle(request, admitted.tenant, len(events))
     return await log.append(
         admitted.tenant, admitted.stream, events, idempotency_key=idempotency_key
     )
@@ -101,7 +109,7 @@ async def subscribe(
     """
     admitted = await admit(request, tenant, stream, Scope.SUBSCRIBE)
     field = "Last-Event-ID" if last_event_id else "cursor"
-    start = parse_start(last_event_id or cursor or "latest", field=field)
+    start = parse_start(_first_of(last_event_id, cursor, "latest"), field=field)
     settings = services_of(request).settings
     burst_request = BurstRequest(
         tenant=admitted.tenant,
@@ -124,7 +132,10 @@ async def history(
     wait: Annotated[float, QueryParameter(ge=0, le=MAX_WAIT_SECONDS)] = 0,
     ticket: Ticket = None,
 ) -> HistoryPage:
-    """Newest events, or those after/before a cursor; ``wait`` long-polls with ``after``."""
+    """Newest events, or those after/before a cursor; ``wait`` long-polls with ``after``.
+
+    A long-poll holds a connection lease while it waits, like a burst (``429`` over a limit).
+    """
     admitted = await admit(request, tenant, stream, Scope.SUBSCRIBE)
     services = services_of(request)
     query = HistoryQuery(
@@ -134,8 +145,17 @@ async def history(
         before=_before(before, after, wait),
         limit=limit,
         wait_seconds=_wait_seconds(request, wait),
+        max_bytes=services.settings.burst_max_bytes,
     )
-    return await load_page(query, services.log, services.hub)
+    if query.wait_seconds <= 0:
+        return await load_page(query, services.log, services.hub)
+    async with leased(request, admitted, query.wait_seconds):
+        return await load_page(query, services.log, services.hub)
+
+
+def _first_of(*values: str | None) -> str:
+    """The first value given at all (an empty ``cursor=`` is given, and malformed)."""
+    return next(value for value in values if value is not None)
 
 
 def _before(before: str | None, after: str | None, wait: float) -> Cursor | None:

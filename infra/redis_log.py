@@ -74,6 +74,15 @@ class RedisEventLog:
         ids = [f"{raw.decode()}.{epoch}" for raw in reply[2:]]
         return AppendResult(ids=ids, head=ids[-1])
 
+    async def replayed(
+        self, tenant: str, stream: str, events: Sequence[NewEvent], idempotency_key: str
+    ) -> AppendResult | None:
+        """The first answer to a publish with this key, if there was one (nothing appended)."""
+        record_key = self._keys.of(Kind.IDEMPOTENCY, tenant, stream, _key_hash(idempotency_key))
+        with store_errors():
+            record = cast(bytes | None, await self._redis.get(record_key))
+        return None if record is None else _replayed(record.decode(), _digest(events))
+
     async def state(self, tenant: str, stream: str) -> StreamState:
         """The stream's epoch, head and oldest retained entry, read in one snapshot."""
         with store_errors():
