@@ -63,6 +63,9 @@ class Services:
                     await self.clients.health.ping()
         except (TimeoutError, StoreUnavailable):
             return False
+        except Exception:
+            log.exception("health check failed unexpectedly")
+            return False
         return True
 
     async def aclose(self) -> None:

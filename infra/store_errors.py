@@ -1,8 +1,10 @@
 """Translate redis-py's exceptions into ``core`` errors where they arise, and keep its
 cancellations.
 
-Connection failures, timeouts (including waiting for a pooled connection) and a server that is
-still loading its data all mean the same to a client: the store is unavailable, try again.
+Connection failures, timeouts (including waiting for a pooled connection), a server that is
+still loading, refuses for want of memory, auth or a cluster slot, or does not speak Redis at
+all (a proxy on the port) all mean the same to a client: the store is unavailable, try again.
+Any other error reply is a bug of ours and stays one.
 
 redis-py can swallow a cancellation: when a cancel lands while a command's pooled connection is
 being handed back, the command returns normally and the cancel is lost (seen with 20 clients
@@ -27,7 +29,19 @@ _UNAVAILABLE = (
     TimeoutError,
     OSError,
 )
-_REFUSALS = ("OOM", "READONLY", "MASTERDOWN", "LOADING")
+_REFUSALS = (
+    "OOM",
+    "READONLY",
+    "MASTERDOWN",
+    "LOADING",
+    "CLUSTERDOWN",
+    "TRYAGAIN",
+    "MOVED",
+    "ASK",
+    "NOAUTH",
+    "WRONGPASS",
+    "NOPERM",
+)
 
 
 @contextmanager
@@ -43,5 +57,7 @@ def store_errors() -> Iterator[None]:
         if str(exc).startswith(_REFUSALS):
             raise StoreUnavailable(f"event store refused the command: {exc}") from exc
         raise
+    except redis_errors.RedisError as exc:
+        raise StoreUnavailable(f"event store misbehaved: {type(exc).__name__}") from exc
     if task is not None and task.cancelling() > pending:
         raise asyncio.CancelledError

@@ -104,10 +104,11 @@ async def test_cors_for_dashboards_on_another_origin(
 
 
 class _SilentServer:
-    """A TCP server that accepts connections and never answers: a hung Redis."""
+    """A TCP server that accepts connections and answers ``reply`` (or nothing: a hung Redis)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reply: bytes = b"") -> None:
         self.accepted = 0
+        self._reply = reply
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
@@ -127,6 +128,8 @@ class _SilentServer:
                 return
             self.accepted += 1
             self._held.append(conn)
+            if self._reply:
+                conn.sendall(self._reply)
 
     def close(self) -> None:
         self._sock.close()
@@ -147,3 +150,18 @@ async def test_hung_store_fails_fast_after_the_first_timeout(prefix: str) -> Non
         silent.close()
     assert first.status_code == second.status_code == 503
     assert silent.accepted == 1
+
+
+async def test_a_port_that_does_not_speak_redis_is_503(prefix: str) -> None:
+    proxy = _SilentServer(reply=b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    try:
+        with serve(settings_for(proxy.url, prefix, redis_timeout_seconds=0.3)) as server:
+            async with httpx.AsyncClient(timeout=10) as client:
+                health = await client.get(f"{server.url}/api/v1/health")
+                url = f"{stream_url(server.url, 'proxy')}/history"
+                history = await client.get(url, headers=HEADERS)
+    finally:
+        proxy.close()
+    assert health.status_code == 503
+    assert history.status_code == 503
+    assert history.json()["error"] == "store_unavailable"
