@@ -133,7 +133,17 @@ def _token(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if settings.jwt_secret is None:
         raise SettingsError("BURSTREAM_JWT_SECRET is not set")
-    verifier = TokenVerifier(settings.jwt_secret, settings.jwt_algorithm)
+    if not settings.jwt_algorithm.startswith("HS"):
+        raise SettingsError(
+            f"BURSTREAM_JWT_ALGORITHM is {settings.jwt_algorithm}: tokens come from your identity"
+            " provider, burstream can only mint HMAC tokens"
+        )
+    verifier = TokenVerifier(
+        settings.jwt_secret,
+        settings.jwt_algorithm,
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+    )
     print(
         verifier.mint(
             args.subject, args.tenant, args.scope.split(), ttl_seconds=args.ttl, streams=args.stream

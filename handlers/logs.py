@@ -10,21 +10,31 @@ import copy
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from uvicorn.config import LOGGING_CONFIG
 
-_TICKET = re.compile(r"(?<=[?&])ticket=[^&\s]*")
-REDACTED = "ticket=[redacted]"
+_PARAMETER = re.compile(r"(?<=[?&;])([^=&;\s]*)=[^&;\s]*")
+REDACTED = "[redacted]"
 
 
 class RedactTickets(logging.Filter):
-    """Replace the value of ``ticket=`` in uvicorn access records (their third argument)."""
+    """Replace the value of ``ticket=`` in uvicorn access records (their third argument).
+
+    Names are compared decoded, as the app reads them: ``%74icket=`` is a ticket too.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], _TICKET.sub(REDACTED, args[2]), *args[3:])
+            record.args = (*args[:2], _PARAMETER.sub(_redact, args[2]), *args[3:])
         return True
+
+
+def _redact(match: re.Match[str]) -> str:
+    if unquote_plus(match[1]).strip().lower() != "ticket":
+        return match[0]
+    return f"{match[1]}={REDACTED}"
 
 
 def uvicorn_log_config() -> dict[str, Any]:

@@ -6,6 +6,7 @@ time. Defaults suit a laptop; DESIGN.md lists what a deployment usually sets.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -14,9 +15,18 @@ from typing import Annotated, Literal
 import msgspec
 
 PREFIX = "BURSTREAM_"
+CLIENT_VARIABLES = frozenset(
+    {PREFIX + "URL", PREFIX + "TOKEN", PREFIX + "TEST_REDIS_URL", PREFIX + "BENCH_REDIS_URL"}
+)
+"""Variables read by the CLI's client commands and the test and bench tooling, not the service."""
 MIN_SECRET_BYTES = 32
 
-Positive = Annotated[float, msgspec.Meta(gt=0)]
+log = logging.getLogger(__name__)
+
+Positive = Annotated[float, msgspec.Meta(gt=0, le=1e9)]
+"""Finite: an infinite timeout or rate would make a wait unbounded."""
+Seconds = Annotated[float, msgspec.Meta(gt=0, le=3600)]
+"""A duration burstream waits for: bounded, so no wait can become endless."""
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 
@@ -46,18 +56,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     jwt_jwks_url: str | None = None
-    jwks_cache_seconds: PositiveInt = 300
+    jwks_cache_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 300
     ticket_max_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 300
     burst_seconds: Annotated[float, msgspec.Meta(gt=0, le=900)] = 55.0
-    heartbeat_seconds: Positive = 15.0
+    heartbeat_seconds: Seconds = 15.0
     deadline_margin_ms: NonNegativeInt = 1500
-    gateway_timeout_seconds: Positive = 29.0
-    buffered_linger_ms: NonNegativeInt = 200
+    gateway_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=900)] = 29.0
+    buffered_linger_ms: Annotated[int, msgspec.Meta(ge=0, le=60_000)] = 200
     retention_max_events: PositiveInt = 10_000
     retention_max_age_seconds: NonNegativeInt = 86_400
     max_connections_per_tenant: PositiveInt = 1000
     max_connections_per_user: PositiveInt = 20
-    lease_grace_seconds: Positive = 5.0
+    lease_grace_seconds: Seconds = 5.0
     publish_rate_per_second: Positive = 1000.0
     publish_burst: PositiveInt = 2000
     tenant_limits: dict[str, TenantLimits] = {}
@@ -70,7 +80,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     listener_queue_events: PositiveInt = 1024
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=6_000_000)] = 4 * 1024 * 1024
     redis_pool_size: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2
-    redis_timeout_seconds: Positive = 1.0
+    redis_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
 
     @property
     def embedded(self) -> bool:
@@ -91,6 +101,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         except msgspec.ValidationError as exc:
             raise SettingsError(_name_variable(str(exc))) from None
         settings.check()
+        for variable in unknown_variables(env):
+            log.warning("%s is not a burstream setting (misspelt?); it is ignored", variable)
         return settings
 
     def check(self) -> None:
@@ -104,6 +116,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for tenant in self.tenant_limits:
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", tenant):
                 raise SettingsError(f"{PREFIX}TENANT_LIMITS: {tenant!r} is not a tenant name")
+
+
+def unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """``BURSTREAM_*`` variables that name no setting: a typo would otherwise pass unseen."""
+    known = {PREFIX + name.upper() for name in Settings.__struct_fields__} | CLIENT_VARIABLES
+    return sorted(name for name in env if name.startswith(PREFIX) and name not in known)
 
 
 def _raw(name: str, value: str) -> object:

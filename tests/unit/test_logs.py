@@ -20,9 +20,11 @@ def _access_record(path: str) -> logging.LogRecord:
         ("/e?ticket=abc.def.ghi", "/e?ticket=[redacted]"),
         ("/e?cursor=1-0&ticket=abc&max_seconds=5", "/e?cursor=1-0&ticket=[redacted]&max_seconds=5"),
         ("/e?myticket=abc", "/e?myticket=abc"),
+        ("/e?%74icket=abc", "/e?%74icket=[redacted]"),
+        ("/e?TICKET=abc&x=1", "/e?TICKET=[redacted]&x=1"),
         ("/e?cursor=1-0", "/e?cursor=1-0"),
     ],
-    ids=["only-ticket", "among-others", "other-name", "no-ticket"],
+    ids=["only-ticket", "among-others", "other-name", "encoded-name", "upper-case", "no-ticket"],
 )
 def test_ticket_values_are_redacted(path: str, logged: str) -> None:
     record = _access_record(path)

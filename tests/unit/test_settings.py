@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.settings import Settings, SettingsError, TenantLimits
+from infra.settings import Settings, SettingsError, TenantLimits, unknown_variables
 
 
 def test_defaults_match_the_contract() -> None:
@@ -51,6 +51,9 @@ def test_values_are_parsed() -> None:
         ("BURSTREAM_TENANT_LIMITS", '{"Acme": {}}'),
         ("BURSTREAM_TENANT_LIMITS", '{"acme": {"unknown": 1}}'),
         ("BURSTREAM_BURST_MAX_BYTES", "9000000"),
+        ("BURSTREAM_REDIS_TIMEOUT_SECONDS", "inf"),
+        ("BURSTREAM_HEARTBEAT_SECONDS", "inf"),
+        ("BURSTREAM_BUFFERED_LINGER_MS", "99999999999"),
     ],
     ids=[
         "zero-burst",
@@ -65,8 +68,19 @@ def test_values_are_parsed() -> None:
         "limits-bad-tenant",
         "limits-unknown-field",
         "byte-cap-over-lambda-limit",
+        "infinite-timeout",
+        "infinite-heartbeat",
+        "endless-linger",
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({variable: value})
+
+
+def test_unknown_variables_are_named_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
+    env = {"BURSTREAM_BURST_SECOND": "30", "BURSTREAM_TOKEN": "t", "BURSTREAM_URL": "u"}
+    settings = Settings.from_env(env)
+    assert settings.burst_seconds == 55.0
+    assert unknown_variables(env) == ["BURSTREAM_BURST_SECOND"]
+    assert "BURSTREAM_BURST_SECOND is not a burstream setting" in caplog.text
