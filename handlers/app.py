@@ -15,10 +15,12 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 
 from handlers.bootstrap import Services, build_services
 from handlers.errors import EXCEPTION_HANDLERS
 from handlers.metrics import SecurityMetrics
+from handlers.openapi import SECURITY_SCHEMES
 from handlers.routes import ROUTES
 from infra.settings import Settings
 
@@ -58,6 +60,7 @@ def _openapi() -> OpenAPIConfig:
         description="Time-bounded SSE bursts with resume cursors (see DESIGN.md).",
         path=f"{API_PREFIX}/schema",
         render_plugins=[SwaggerRenderPlugin()],
+        components=Components(security_schemes=SECURITY_SCHEMES),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
@@ -52,11 +53,22 @@ _FRAMEWORK_CODES = {
 }
 
 
+class ErrorBody(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Every error's JSON body (and its OpenAPI schema); fields that do not apply are absent."""
+
+    error: str
+    detail: str
+    reason: str | None = None
+    oldest: str | None = None
+    head: str | None = None
+    fields: list[dict[str, Any]] | None = None
+
+
 def error_response(
     status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
-) -> Response[dict[str, Any]]:
+) -> Response[ErrorBody]:
     """A JSON error in the one shape every endpoint uses."""
-    body: dict[str, Any] = {"error": code, "detail": detail, **extra}
+    body = ErrorBody(error=code, detail=detail, **extra)
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 

@@ -21,7 +21,13 @@ from handlers.burst import BurstRequest
 from handlers.history import HistoryQuery, load_page
 from handlers.limits import LeasedResponse, leased, leased_burst, throttle
 from handlers.metrics import metrics
-from handlers.openapi import PublishOperation, sse_responses
+from handlers.openapi import (
+    BEARER,
+    BEARER_OR_TICKET,
+    PublishOperation,
+    errors,
+    sse_responses,
+)
 from handlers.requests import AnyRequest, admit, budget_of, mode_of, services_of
 from handlers.tickets import issue_ticket
 
@@ -38,7 +44,7 @@ Ticket = Annotated[
 ]
 
 
-@get("/health", summary="Service and store health", tags=["health"])
+@get("/health", summary="Service and store health", tags=["health"], responses=errors(503))
 async def health(request: AnyRequest) -> Response[dict[str, Any]]:
     """``200`` when the store answers within 200 ms, else ``503``; never needs credentials."""
     services = services_of(request)
@@ -57,6 +63,8 @@ async def health(request: AnyRequest) -> Response[dict[str, Any]]:
     status_code=201,
     summary="Publish a batch of events",
     operation_class=PublishOperation,
+    responses=errors(400, 401, 403, 413, 422, 429, 503),
+    security=BEARER,
     tags=["events"],
 )
 async def publish(
@@ -89,7 +97,8 @@ async def publish(
     f"{STREAM_PATH}/events",
     summary="An SSE burst",
     media_type="text/event-stream",
-    responses=sse_responses(),
+    responses={**sse_responses(), **errors(400, 401, 403, 429, 503)},
+    security=BEARER_OR_TICKET,
     tags=["events"],
 )
 async def subscribe(
@@ -121,7 +130,13 @@ async def subscribe(
     return await leased_burst(request, admitted, burst_request)
 
 
-@get(f"{STREAM_PATH}/history", summary="A page of history", tags=["events"])
+@get(
+    f"{STREAM_PATH}/history",
+    summary="A page of history",
+    responses=errors(400, 401, 403, 410, 429, 503),
+    security=BEARER_OR_TICKET,
+    tags=["events"],
+)
 async def history(
     request: AnyRequest,
     tenant: FromPath[str],

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 
 from core.names import tenant_name
 from core.tickets import MAX_STREAMS, IssuedTicket, decode_request, grant, issued, may_issue
+from handlers.openapi import BEARER, errors
 from handlers.requests import AnyRequest, authenticate, services_of
 
 TICKET_BODY = Schema(
@@ -55,6 +56,8 @@ class TicketOperation(Operation):
     status_code=201,
     summary="Trade a bearer token for a short-lived, subscribe-only EventSource ticket",
     operation_class=TicketOperation,
+    responses=errors(400, 401, 403, 422, 503),
+    security=BEARER,
     tags=["auth"],
 )
 async def issue_ticket(request: AnyRequest, tenant: FromPath[str]) -> IssuedTicket:

@@ -35,6 +35,12 @@ async def test_health_and_schema_need_no_credentials(server: RunningServer) -> N
     }
     assert unknown.status_code == 404
     assert unknown.json()["error"] == "not_found"
+    history = paths["/api/v1/tenants/{tenant}/streams/{stream}/history"]["get"]
+    assert sorted(history["responses"]) == ["200", "400", "401", "403", "410", "429", "503"]
+    error_schema = {"$ref": "#/components/schemas/ErrorBody"}
+    assert history["responses"]["410"]["content"]["application/json"]["schema"] == error_schema
+    assert history["security"] == [{"bearer": []}, {"ticket": []}]
+    assert set(schema.json()["components"]["securitySchemes"]) == {"bearer", "ticket"}
 
 
 async def test_embedded_store_serves_the_same_api(prefix: str) -> None:
