@@ -45,14 +45,20 @@ PUBLISH_BODY = Schema(
 )
 
 
-@dataclass
-class PublishOperation(Operation):
-    """The publish operation, with its hand-decoded request body described."""
+def body_operation(schema: Schema) -> type[Operation]:
+    """An ``operation_class`` describing a request body that the route decodes by hand."""
 
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            content={"application/json": OpenAPIMediaType(schema=PUBLISH_BODY)}, required=True
-        )
+    @dataclass
+    class BodyOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={"application/json": OpenAPIMediaType(schema=schema)}, required=True
+            )
+
+    return BodyOperation
+
+
+PublishOperation = body_operation(PUBLISH_BODY)
 
 
 def sse_responses() -> dict[int, ResponseSpec]:

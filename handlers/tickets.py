@@ -8,16 +8,15 @@ in ``core.tickets``; signing is ``infra.tokens.TicketSigner``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from litestar import post
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath
 
 from core.names import tenant_name
 from core.tickets import MAX_STREAMS, IssuedTicket, decode_request, grant, issued, may_issue
-from handlers.openapi import BEARER, errors
+from handlers.openapi import BEARER, body_operation, errors
 from handlers.requests import AnyRequest, authenticate, services_of
 
 TICKET_BODY = Schema(
@@ -41,14 +40,7 @@ TICKET_BODY = Schema(
 )
 
 
-@dataclass
-class TicketOperation(Operation):
-    """The ticket operation, with its hand-decoded request body described."""
-
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            content={"application/json": OpenAPIMediaType(schema=TICKET_BODY)}, required=True
-        )
+TicketOperation = body_operation(TICKET_BODY)
 
 
 @post(

@@ -14,6 +14,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.errors import InvalidInput
+from core.names import tenant_name
+
 PREFIX = "BURSTREAM_"
 CLIENT_VARIABLES = frozenset(
     {PREFIX + "URL", PREFIX + "TOKEN", PREFIX + "TEST_REDIS_URL", PREFIX + "BENCH_REDIS_URL"}
@@ -114,8 +117,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         if self.redis_url is not None and not re.match(r"^(redis|rediss|unix)://", self.redis_url):
             raise SettingsError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
         for tenant in self.tenant_limits:
-            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", tenant):
-                raise SettingsError(f"{PREFIX}TENANT_LIMITS: {tenant!r} is not a tenant name")
+            try:
+                tenant_name(tenant)
+            except InvalidInput as exc:
+                raise SettingsError(f"{PREFIX}TENANT_LIMITS: {exc.detail}") from None
 
 
 def unknown_variables(env: Mapping[str, str]) -> list[str]:
