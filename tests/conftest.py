@@ -22,11 +22,9 @@ _redis: TestRedis | None = None
 def pytest_configure(config: pytest.Config) -> None:
     global _redis
     _redis = acquire()
-    if _redis.url is None:
-        notice = f"NO REDIS: {_redis.why_not}. Redis-only tests will be SKIPPED."
-        if os.environ.get("CI") == "true":
-            raise pytest.UsageError(f"{notice} Under CI=true that is a failure.")
-        config.issue_config_time_warning(pytest.PytestWarning(notice), stacklevel=2)
+    if _redis.url is None and os.environ.get("CI") == "true":
+        why = _redis.why_not
+        raise pytest.UsageError(f"NO REDIS ({why}): under CI=true Redis-only tests may not skip")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -39,7 +37,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     url = _redis.url if _redis else None
-    return f"burstream: redis {url or 'NONE (Redis-only tests skip)'}; key prefix {RUN_PREFIX}"
+    return f"burstream: redis {url or _no_redis_notice()}; key prefix {RUN_PREFIX}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it again at the end, where nobody can miss it (warnings are errors here)."""
+    if _redis is not None and _redis.url is None:
+        terminalreporter.write_sep("!", _no_redis_notice(), red=True, bold=True)
+
+
+def _no_redis_notice() -> str:
+    why = _redis.why_not if _redis else "not looked for"
+    return f"NO REDIS ({why}): Redis-only tests were SKIPPED"
 
 
 def _delete_run_keys(url: str) -> None:
