@@ -5,12 +5,20 @@ with plain numbers. The deadline of a burst is the smallest of: the client's ``m
 the configured burst length, the invocation's remaining time minus the safety margin, and (in
 buffered mode, where the gateway holds the whole response) the gateway's integration timeout
 minus the margin. No burst may outlive its invocation.
+
+The configured burst length is spread: each burst draws ``spread`` in [0, 1) and runs up to
+``SPREAD`` (10 %) shorter. Clients that connected together (a deploy, a network blip) would
+otherwise reconnect together every ``BURST_SECONDS``, forever; spread, they drift apart within
+a few bursts. Only the server's own length is spread: a client's ``max_seconds`` and the
+platform's limits are kept exactly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 
 class Mode(StrEnum):
@@ -30,6 +38,25 @@ class EndReason(StrEnum):
     SHUTDOWN = "shutdown"
 
 
+SPREAD = 0.1
+
+
+class Ready(msgspec.Struct, frozen=True):
+    """The payload of the ``ready`` frame that opens every burst."""
+
+    cursor: str
+    mode: Mode
+    deadline_ms: int
+
+
+class BurstEnd(msgspec.Struct, frozen=True):
+    """The payload of the ``burst-end`` frame that closes every burst."""
+
+    cursor: str
+    reason: EndReason
+    retry_ms: int
+
+
 @dataclass(frozen=True, slots=True)
 class Budget:
     """The inputs to a burst's deadline; None means "not constrained by this"."""
@@ -39,11 +66,12 @@ class Budget:
     max_seconds: float | None = None
     remaining_ms: int | None = None
     gateway_timeout_seconds: float | None = None
+    spread: float = 0.0
 
     def seconds(self, mode: Mode) -> float:
         """How long the burst may run from now, never negative."""
         margin = self.margin_ms / 1000
-        limits = [self.burst_seconds]
+        limits = [self.burst_seconds * (1 - SPREAD * self.spread)]
         if self.max_seconds is not None:
             limits.append(self.max_seconds)
         if self.remaining_ms is not None:

@@ -17,6 +17,7 @@ to publish is a ``403`` that is counted as such, not an anonymous ``401``.
 from __future__ import annotations
 
 import json
+import random
 import time
 from typing import Any, NamedTuple
 
@@ -94,6 +95,7 @@ def budget_of(request: AnyRequest, settings: Settings, max_seconds: float | None
         max_seconds=max_seconds,
         remaining_ms=_remaining_ms(request),
         gateway_timeout_seconds=settings.gateway_timeout_seconds,
+        spread=random.random(),
     )
 
 

@@ -266,3 +266,21 @@ def test_buffered_wait_bounded_by_linger_after_first_event() -> None:
     assert policy.wait_seconds(T0 + 10.0) == 0.25
     assert policy.wait_seconds(T0 + 10.125) == 0.125
     assert policy.wait_seconds(T0 + 11.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("spread", "max_seconds", "expected"),
+    [
+        (0.0, None, 50.0),
+        (0.5, None, 47.5),
+        (0.99, None, 45.05),
+        (0.99, 30.0, 30.0),
+        (0.5, 49.0, 47.5),
+    ],
+    ids=["none", "half", "most", "client-limit-kept", "shorter-of-both"],
+)
+def test_only_the_configured_length_is_spread(
+    spread: float, max_seconds: float | None, expected: float
+) -> None:
+    budget = Budget(burst_seconds=50, margin_ms=0, max_seconds=max_seconds, spread=spread)
+    assert budget.seconds(Mode.STREAMING) == pytest.approx(expected)
