@@ -19,7 +19,7 @@ from core import sse
 from core.cursor import StartAt
 from core.errors import StoreUnavailable
 from core.events import StoredEvent, StreamState
-from core.policy import Budget, BurstPolicy, EndReason, Limits, Mode
+from core.policy import Budget, BurstEnd, BurstPolicy, EndReason, Limits, Mode, Ready
 from core.ports import Clock, EventLog, Listener, LiveFeed
 from core.resume import Link, link, reason_for, reset_for, resolve
 
@@ -103,11 +103,7 @@ class Burst:
         cursor as its ``id``: only the ``reset`` frame moves the client to the head, so a
         connection cut between the two frames resumes with the same reset, not past a gap."""
         start = self._last if self._reset is None else self._request.start
-        ready = {
-            "cursor": str(self._last),
-            "mode": self._request.mode.value,
-            "deadline_ms": self._policy.deadline_ms,
-        }
+        ready = Ready(str(self._last), self._request.mode, self._policy.deadline_ms)
         opening = sse.retry(self._deps.retry_ms) + sse.control("ready", ready, id=str(start))
         if self._reset is not None:
             opening += sse.control("reset", self._reset, id=self._reset.head)
@@ -115,7 +111,7 @@ class Burst:
 
     def _closing(self) -> bytes:
         retry_ms = 0 if self._reason is EndReason.LIMIT else self._deps.retry_ms
-        end = {"cursor": str(self._last), "reason": self._reason.value, "retry_ms": retry_ms}
+        end = BurstEnd(str(self._last), self._reason, retry_ms)
         frame = sse.control("burst-end", end, id=str(self._last))
         return sse.retry(0) + frame if retry_ms == 0 else frame
 
