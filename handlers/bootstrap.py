@@ -23,8 +23,8 @@ from infra.clock import MonotonicClock
 from infra.hub import LiveHub
 from infra.jwks import JwksKeys
 from infra.keys import Keys
-from infra.leases import ConnectionLimits, RedisLeaseKeeper
-from infra.rate_limit import PublishLimits, RedisRateLimiter
+from infra.leases import RedisLeaseKeeper
+from infra.rate_limit import RedisRateLimiter
 from infra.redis_client import RedisClients, connect
 from infra.redis_log import RedisEventLog, Retention
 from infra.settings import Settings, SettingsError
@@ -108,8 +108,8 @@ def build_services(
         hub=hub,
         verifier=_verifier(settings, secret),
         burst=BurstDeps(event_log, hub, MonotonicClock(), _limits(settings), settings.retry_ms),
-        leases=RedisLeaseKeeper(clients.commands, keys, ConnectionLimits.from_settings(settings)),
-        rate=RedisRateLimiter(clients.commands, keys, PublishLimits.from_settings(settings)),
+        leases=RedisLeaseKeeper(clients.commands, keys, settings.quota),
+        rate=RedisRateLimiter(clients.commands, keys, settings.quota),
         tickets=TicketSigner(secret),
         on_lambda=on_lambda,
     )

@@ -18,58 +18,34 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 
 from core.errors import TooManyRequests
 from infra.keys import Keys, Kind
 from infra.scripts import script
-from infra.settings import Settings
+from infra.settings import Quota
 from infra.store_errors import store_errors
 
 TENANT_SET = "all"
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionLimits:
-    """How many bursts a tenant, and one user of it, may hold open across the fleet."""
-
-    per_tenant: int
-    per_user: int
-    overrides: Mapping[str, tuple[int | None, int | None]]
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ConnectionLimits:
-        overrides = {
-            tenant: (limits.max_connections_per_tenant, limits.max_connections_per_user)
-            for tenant, limits in settings.tenant_limits.items()
-        }
-        return cls(
-            settings.max_connections_per_tenant, settings.max_connections_per_user, overrides
-        )
-
-    def of(self, tenant: str) -> tuple[int, int]:
-        """The (per tenant, per user) limits for ``tenant``, its overrides applied."""
-        per_tenant, per_user = self.overrides.get(tenant, (None, None))
-        return per_tenant or self.per_tenant, per_user or self.per_user
-
-
 class RedisLeaseKeeper:
     """``core.ports.LeaseKeeper`` on two sorted sets per tenant and user."""
 
-    def __init__(self, redis: Redis, keys: Keys, limits: ConnectionLimits) -> None:
+    def __init__(self, redis: Redis, keys: Keys, quota: Callable[[str], Quota]) -> None:
         self._keys = keys
-        self._limits = limits
+        self._quota = quota
         self._acquire = script(redis, "lease_acquire.lua")
         self._release = script(redis, "lease_release.lua")
 
     async def acquire(self, tenant: str, holder: str, seconds: float) -> str:
         """Take a lease that frees itself after ``seconds``; ``TooManyRequests`` when full."""
         lease = uuid.uuid4().hex
-        per_tenant, per_user = self._limits.of(tenant)
-        args: list[str | int] = [lease, math.ceil(seconds * 1000), per_tenant, per_user]
+        quota = self._quota(tenant)
+        limits = [quota.max_connections_per_tenant, quota.max_connections_per_user]
+        args: list[str | int] = [lease, math.ceil(seconds * 1000), *limits]
         with store_errors():
             reply = await self._acquire(keys=self.keys_of(tenant, holder), args=args)
         if reply[0] != 1:

@@ -9,53 +9,31 @@ could never pass, so it is refused as too large (``413``) rather than told to re
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 
 from core.errors import PayloadTooLarge, TooManyRequests
 from infra.keys import Keys, Kind
 from infra.scripts import script
-from infra.settings import Settings
+from infra.settings import Quota
 from infra.store_errors import store_errors
 
 BUCKET = "publish"
 
 
-@dataclass(frozen=True, slots=True)
-class PublishLimits:
-    """Events per second and the burst allowance of every tenant, with per-tenant overrides."""
-
-    rate: float
-    burst: int
-    overrides: Mapping[str, tuple[float | None, int | None]]
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> PublishLimits:
-        overrides = {
-            tenant: (limits.publish_rate_per_second, limits.publish_burst)
-            for tenant, limits in settings.tenant_limits.items()
-        }
-        return cls(settings.publish_rate_per_second, settings.publish_burst, overrides)
-
-    def of(self, tenant: str) -> tuple[float, int]:
-        """The (rate, burst) for ``tenant``, its overrides applied."""
-        rate, burst = self.overrides.get(tenant, (None, None))
-        return rate or self.rate, burst or self.burst
-
-
 class RedisRateLimiter:
     """``core.ports.RateLimiter`` as one token bucket per tenant."""
 
-    def __init__(self, redis: Redis, keys: Keys, limits: PublishLimits) -> None:
+    def __init__(self, redis: Redis, keys: Keys, quota: Callable[[str], Quota]) -> None:
         self._keys = keys
-        self._limits = limits
+        self._quota = quota
         self._take = script(redis, "rate_take.lua")
 
     async def take(self, tenant: str, cost: int) -> None:
         """Spend ``cost`` events, or raise ``TooManyRequests`` (``PayloadTooLarge`` if never)."""
-        rate, burst = self._limits.of(tenant)
+        quota = self._quota(tenant)
+        rate, burst = quota.publish_rate_per_second, quota.publish_burst
         key = self._keys.of(Kind.PUBLISH_BUCKET, tenant, BUCKET)
         with store_errors():
             reply = await self._take(keys=[key], args=[repr(rate), burst, cost])

@@ -47,6 +47,18 @@ class TenantLimits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     publish_burst: PositiveInt | None = None
 
 
+class Quota(msgspec.Struct, frozen=True):
+    """The limits that apply to one tenant: the fleet-wide ones with its overrides applied."""
+
+    max_connections_per_tenant: int
+    max_connections_per_user: int
+    publish_rate_per_second: float
+    publish_burst: int
+
+
+_NO_OVERRIDES = TenantLimits()
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Every knob of the service; see DESIGN.md, "Settings"."""
 
@@ -89,6 +101,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     def embedded(self) -> bool:
         """True when no Redis URL is set: the in-process emulation serves as the store."""
         return self.redis_url is None
+
+    def quota(self, tenant: str) -> Quota:
+        """``tenant``'s limits: its ``TENANT_LIMITS`` overrides, else the fleet-wide ones."""
+        own = self.tenant_limits.get(tenant, _NO_OVERRIDES)
+        return Quota(
+            own.max_connections_per_tenant or self.max_connections_per_tenant,
+            own.max_connections_per_user or self.max_connections_per_user,
+            own.publish_rate_per_second or self.publish_rate_per_second,
+            own.publish_burst or self.publish_burst,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

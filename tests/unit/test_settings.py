@@ -84,3 +84,17 @@ def test_unknown_variables_are_named_not_fatal(caplog: pytest.LogCaptureFixture)
     assert settings.burst_seconds == 55.0
     assert unknown_variables(env) == ["BURSTREAM_BURST_SECOND"]
     assert "BURSTREAM_BURST_SECOND is not a burstream setting" in caplog.text
+
+
+def test_a_tenants_quota_applies_its_overrides() -> None:
+    settings = Settings.from_env(
+        {
+            "BURSTREAM_MAX_CONNECTIONS_PER_USER": "7",
+            "BURSTREAM_TENANT_LIMITS": '{"big": {"max_connections_per_tenant": 5000,'
+            ' "publish_burst": 9000}}',
+        }
+    )
+    big, other = settings.quota("big"), settings.quota("other")
+    assert (big.max_connections_per_tenant, big.max_connections_per_user) == (5000, 7)
+    assert (big.publish_rate_per_second, big.publish_burst) == (1000.0, 9000)
+    assert (other.max_connections_per_tenant, other.publish_burst) == (1000, 2000)
