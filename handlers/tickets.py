@@ -14,7 +14,7 @@ from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath
 
-from core.names import tenant_name
+from core.names import STREAM_PATTERN, tenant_name
 from core.tickets import MAX_STREAMS, IssuedTicket, decode_request, grant, issued, may_issue
 from handlers.openapi import BEARER, body_operation, errors
 from handlers.requests import AnyRequest, authenticate, services_of
@@ -26,7 +26,7 @@ TICKET_BODY = Schema(
     properties={
         "streams": Schema(
             type=OpenAPIType.ARRAY,
-            items=Schema(type=OpenAPIType.STRING, pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$"),
+            items=Schema(type=OpenAPIType.STRING, pattern=STREAM_PATTERN),
             min_items=1,
             max_items=MAX_STREAMS,
             description="exact stream names, each allowed by the bearer token",
